@@ -1,0 +1,38 @@
+# dynplan-gym: every target sets up what it needs first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_VERSION := 2.13.0
+STAMP := $(VENV)/.setup-stamp
+PYTEST_FLAGS ?=
+
+.PHONY: setup demo test bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# The CPU build of torch first, so that nothing pulls a CUDA build later.
+	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet torch==$(TORCH_VERSION)
+	$(PIP) install --quiet -e ".[dev]"
+	# Compile crafter's world generator once (numba caches it).
+	$(PY) -c "import crafter; crafter.Env(seed=0).reset()"
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/dynplan demo
+
+test: setup
+	$(PY) -m pytest $(PYTEST_FLAGS)
+
+bench: setup
+	$(PY) -m pytest tests/benchmarks --benchmark-enable --benchmark-only $(PYTEST_FLAGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .benchmarks *.egg-info

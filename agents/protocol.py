@@ -1,0 +1,41 @@
+"""The contract between agents and the episode runner (DESIGN.md, "Agents").
+
+Agents are batched: one `act` call per step decides for every running episode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One episode's choice at one step.
+
+    `plan` is "" to keep the plan in force; `raw` is the model's output (or a note saying how
+    the decision was made); token counts are 0 for agents without a model; `valid` says the
+    output parsed cleanly.
+    """
+
+    action: int
+    plan: str = ""
+    raw: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    valid: bool = True
+
+    def env_action(self) -> dict[str, Any]:
+        """The action dict `DynPlanCrafter-v0.step` takes."""
+        return {"action": self.action, "plan": self.plan}
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """Plays `n` episodes at once."""
+
+    def reset(self, n: int) -> None:
+        """Start `n` parallel episodes."""
+
+    def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
+        """One decision per episode, in the order of `observations`."""

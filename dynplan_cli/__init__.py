@@ -1,0 +1,37 @@
+"""The `dynplan` command.
+
+Each subcommand is a module with `add_arguments(parser)` and `run(args) -> int` that keeps its
+heavy imports (torch, transformers, crafter) inside `run`, so `dynplan --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, help); each module has `add_arguments(parser)` and `run(args) -> int`.
+SUBCOMMANDS = {
+    "demo": ("dynplan_cli.demo", "play a short DynPlanCrafter-v0 episode and print what happens"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dynplan", description="dynplan-gym: learning when to plan, for LLM agents."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        sub_parser.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(sub_parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return importlib.import_module(args._module).run(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from dynplan_cli import main
+
+sys.exit(main())

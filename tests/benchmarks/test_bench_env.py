@@ -1,0 +1,101 @@
+"""DynPlanCrafter-v0 against crafter itself, on the same seeds and actions.
+
+Each round of a step benchmark plays up to 100 random actions from a freshly reset world
+(reset outside the timing); both sides stop at the same step because they are equivalent.
+The reference is `crafter.Env` with reproducible despawning (`make_deterministic`), so both
+sides do exactly the same work.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import crafter
+import numpy as np
+
+from dynplan_gym.crafter_core import make_deterministic
+from dynplan_gym.crafter_env import DynPlanCrafterEnv
+
+SEEDS = (0, 1, 2, 3, 4, 5, 6, 7)
+STEPS = 100
+ROUNDS = 40
+ACTIONS = {s: np.random.default_rng(s).integers(0, 17, STEPS).tolist() for s in SEEDS}
+
+
+def _step_rounds(benchmark, make_env, reset, step):
+    seeds = itertools.cycle(SEEDS)
+    env = make_env()
+
+    def setup():
+        seed = next(seeds)
+        reset(env, seed)
+        return (ACTIONS[seed],), {}
+
+    def play(actions):
+        for action in actions:
+            if step(env, action):
+                break
+
+    benchmark.pedantic(play, setup=setup, rounds=ROUNDS, iterations=1, warmup_rounds=2)
+
+
+def _crafter_reset(env, seed):
+    env._seed, env._episode = seed, 0  # what crafter.Env(seed=seed) starts from
+    env.reset()
+
+
+def test_crafter_step(benchmark, compare):
+    benchmark.group = "env.step (100 steps)"
+    _step_rounds(
+        benchmark,
+        lambda: make_deterministic(crafter.Env(seed=0)),
+        _crafter_reset,
+        lambda env, a: env.step(a)[2],
+    )
+    compare(benchmark, "env.step", reference=True)
+
+
+def test_dynplan_step_text(benchmark, compare):
+    benchmark.group = "env.step (100 steps)"
+
+    def step(env, action):
+        _, _, terminated, truncated, _ = env.step(action)
+        return terminated or truncated
+
+    _step_rounds(benchmark, DynPlanCrafterEnv, lambda env, s: env.reset(seed=s), step)
+    compare(benchmark, "env.step")
+
+
+def test_dynplan_step_with_plans(benchmark, compare):
+    """Handing in a 20-token plan every 10th step (the cost of planning bookkeeping)."""
+    benchmark.group = "env.step (100 steps)"
+    plan = "Go to the tree north-west, collect three wood, place a table, then make a pickaxe."
+
+    def step(env, action):
+        new = plan if env.core.step_count % 10 == 0 else ""
+        _, _, terminated, truncated, _ = env.step({"action": action, "plan": new})
+        return terminated or truncated
+
+    _step_rounds(benchmark, DynPlanCrafterEnv, lambda env, s: env.reset(seed=s), step)
+    compare(benchmark, "env.step")
+
+
+def test_crafter_reset(benchmark, compare):
+    benchmark.group = "env.reset (world generation)"
+    env = crafter.Env(seed=0)
+    seeds = itertools.cycle(SEEDS)
+
+    benchmark.pedantic(
+        lambda: _crafter_reset(env, next(seeds)), rounds=16, iterations=1, warmup_rounds=1
+    )
+    compare(benchmark, "env.reset", reference=True)
+
+
+def test_dynplan_reset(benchmark, compare):
+    benchmark.group = "env.reset (world generation)"
+    env = DynPlanCrafterEnv()
+    seeds = itertools.cycle(SEEDS)
+    benchmark.pedantic(
+        lambda: env.reset(seed=next(seeds)), rounds=16, iterations=1, warmup_rounds=1
+    )
+    compare(benchmark, "env.reset")
