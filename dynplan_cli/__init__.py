@@ -13,6 +13,7 @@ import sys
 # name -> (module, help); each module has `add_arguments(parser)` and `run(args) -> int`.
 SUBCOMMANDS = {
     "demo": ("dynplan_cli.demo", "play a short DynPlanCrafter-v0 episode and print what happens"),
+    "serve": ("dynplan_cli.serve", "serve a local model over an OpenAI-compatible HTTP API"),
 }
 
 

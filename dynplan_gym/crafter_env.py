@@ -2,7 +2,8 @@
 
 Each step the agent hands in an action and, optionally, a new plan (text). A non-empty plan
 replaces the plan in force and is charged `per_plan + per_token * tokens(plan)`, which is taken
-off the reward; the plan in force and its age stay in the observation. See DESIGN.md
+off the reward; the plan in force and its age (steps taken since it was handed in: 1 in the
+observation that step returns) stay in the observation. See DESIGN.md
 ("Environment") for the contract and `dynplan_gym.plan_cost` for the default costs.
 """
 
@@ -155,15 +156,15 @@ class DynPlanCrafterEnv(gym.Env):
         index, plan = parse_action(action, self.max_plan_chars)
         cost, tokens = self.plan_cost.charge(plan)
         if plan:
-            self._plan, self._plan_age = plan, 0
+            self._plan, self._plan_age = plan, 0  # one step old once this step is taken
             self._num_plans += 1
             self._total_plan_tokens += tokens
-        elif self._plan:
-            self._plan_age += 1
         self._last_image, task_reward, done, core_info = self._core.step(index)
         terminated = core_info["dead"]
         truncated = core_info["over"] and not terminated
         self._episode_over = done
+        if self._plan:
+            self._plan_age += 1
         info = self._info(
             core_info, task_reward=task_reward, cost=cost, tokens=tokens, new_plan=bool(plan)
         )

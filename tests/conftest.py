@@ -17,3 +17,32 @@ def env():
     environment = DynPlanCrafterEnv()
     yield environment
     environment.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """A tiny random Llama with a tokenizer trained on our own prompt text (seconds)."""
+    from agents.prompts import PromptBuilder
+    from agents.scratch_model import build_scratch_model
+    from dynplan_gym.crafter_actions import ACTION_NAMES
+
+    env = DynPlanCrafterEnv()
+    obs, _ = env.reset(seed=0)
+    system = PromptBuilder()._system
+    texts = [system, obs["text"], " ".join(ACTION_NAMES), "<plan> </plan> Action:"] * 20
+    return build_scratch_model(tmp_path_factory.mktemp("tiny-llama"), texts, vocab_size=600)
+
+
+@pytest.fixture(scope="session")
+def tiny_backend(tiny_model_dir):
+    from agents.backends.transformers_backend import TransformersBackend
+
+    return TransformersBackend(tiny_model_dir)
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir(tmp_path_factory):
+    """The embedded SmolLM2-135M, converted once per session into a temporary data dir."""
+    from agents.models import prepare_embedded
+
+    return prepare_embedded("smollm2-135m", home=tmp_path_factory.mktemp("dynplan-home"))

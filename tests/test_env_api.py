@@ -87,18 +87,18 @@ def test_plan_is_kept_aged_and_charged(env):
     assert tokens == 13  # 10 words and 3 punctuation marks
     obs, reward, _, _, info = env.step({"action": 0, "plan": plan})
     cost = DEFAULT_PER_PLAN + DEFAULT_PER_TOKEN * tokens
-    assert obs["plan"] == plan and obs["plan_age"] == 0
+    assert obs["plan"] == plan and obs["plan_age"] == 1  # one step taken under it
     assert info["new_plan"] and info["plan_tokens"] == tokens
     assert math.isclose(info["plan_cost"], cost)
     assert math.isclose(reward, info["task_reward"] - cost)
-    for age in (1, 2):
+    for age in (2, 3):
         obs, reward, _, _, info = env.step({"action": 0, "plan": ""})
         assert obs["plan"] == plan and obs["plan_age"] == age
         assert info["plan_cost"] == 0.0 and not info["new_plan"] and reward == info["task_reward"]
     obs, *_, info = env.step(0)  # a bare int keeps the plan too
-    assert obs["plan_age"] == 3
+    assert obs["plan_age"] == 4
     obs, *_, info = env.step({"action": 0, "plan": "Drink water."})
-    assert obs["plan"] == "Drink water." and obs["plan_age"] == 0
+    assert obs["plan"] == "Drink water." and obs["plan_age"] == 1
     assert info["num_plans"] == 2 and info["total_plan_tokens"] == tokens + 3
     obs, info = env.reset(seed=0)
     assert obs["plan"] == "" and info["num_plans"] == 0

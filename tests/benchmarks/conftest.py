@@ -20,6 +20,17 @@ import pytest
 CLAIMS = {"test_dynplan_step_text": 4.0}
 # comparison -> {"reference": [(test name, median)], "ours": [(test name, median), ...]}
 _RESULTS: dict[str, dict[str, list[tuple[str, float]]]] = {}
+_MEASUREMENTS: dict[str, str] = {}  # other numbers a benchmark reports (e.g. tokens/s)
+
+
+@pytest.fixture
+def measure():
+    """`measure(name, text)`: a number to print in the summary and save with the ratios."""
+
+    def record(name: str, text: str) -> None:
+        _MEASUREMENTS[name] = text
+
+    return record
 
 
 @pytest.fixture
@@ -61,8 +72,10 @@ def _ratios() -> list[dict]:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if config.getoption("benchmark_disable"):  # `make test`: benchmarks ran once, untimed
+        return
     rows = _ratios()
-    if not rows:
+    if not rows and not _MEASUREMENTS:
         return
     terminalreporter.section("speed-ups against references measured in this run")
     for row in rows:
@@ -77,14 +90,23 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             f"{row['ours_median_s'] * 1e3:.3f} ms vs {row['reference_median_s'] * 1e3:.3f} ms"
             f"{verdict}"
         )
+    for name, text in sorted(_MEASUREMENTS.items()):
+        terminalreporter.write_line(f"{name:<30} {text}")
     out = Path(config.rootpath) / ".benchmarks" / "ratios.json"
     out.parent.mkdir(exist_ok=True)
-    versions = {p: metadata.version(p) for p in ("crafter", "gymnasium", "numpy", "numba")}
-    out.write_text(
-        json.dumps(
-            {"python": platform.python_version(), "packages": versions, "ratios": rows}, indent=2
-        )
-    )
+    versions = {}
+    for package in ("crafter", "gymnasium", "numpy", "numba", "torch", "transformers"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    record = {
+        "python": platform.python_version(),
+        "packages": versions,
+        "ratios": rows,
+        "measurements": _MEASUREMENTS,
+    }
+    out.write_text(json.dumps(record, indent=2))
     terminalreporter.write_line(f"written to {out}")
 
 

@@ -1,0 +1,226 @@
+"""An OpenAI-compatible server over any backend (`dynplan serve`).
+
+Endpoints: `POST /v1/chat/completions`, `GET /v1/models`, `GET /health`. Concurrent requests
+are gathered for up to `batch_wait` seconds (or `max_batch` requests) and answered with one
+batched `generate` call per set of identical decoding settings, so several evaluation workers
+share one model. Extensions as in vLLM: `continue_final_message` continues a final assistant
+message; `bad_words` lists strings to keep out of the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from agents.backends.base import Backend, check_prompts
+
+
+class RequestError(ValueError):
+    """A request the server cannot take; its message goes back with status 400."""
+
+
+@dataclass
+class _Pending:
+    prompt: list
+    key: tuple  # (max_tokens, temperature, stop, banned)
+    future: Future = field(default_factory=Future)
+
+
+def parse_request(body: dict) -> tuple[list, tuple]:
+    """(messages, decoding key) of a chat-completions request; raises RequestError."""
+    if not isinstance(body, dict):
+        raise RequestError("the body must be a JSON object")
+    messages = body.get("messages")
+    try:
+        check_prompts([messages])
+    except ValueError as err:
+        raise RequestError(f"messages: {err}") from None
+    max_tokens = body.get("max_completion_tokens", body.get("max_tokens", 256))
+    temperature = body.get("temperature", 1.0)
+    stop = body.get("stop") or []
+    stop = [stop] if isinstance(stop, str) else stop
+    banned = body.get("bad_words") or []
+    if not isinstance(max_tokens, int) or not 1 <= max_tokens <= 8192:
+        raise RequestError(f"max_tokens must be an int in [1, 8192], got {max_tokens!r}")
+    if not isinstance(temperature, (int, float)) or not 0 <= temperature <= 5:
+        raise RequestError(f"temperature must be a number in [0, 5], got {temperature!r}")
+    for name, values in (("stop", stop), ("bad_words", banned)):
+        if not isinstance(values, list) or not all(isinstance(s, str) and s for s in values):
+            raise RequestError(f"{name} must be a string or a list of non-empty strings")
+    if body.get("n", 1) != 1:
+        raise RequestError("only n = 1 is supported")
+    if messages[-1]["role"] == "assistant" and not body.get("continue_final_message"):
+        raise RequestError(
+            "the last message is the assistant's: set continue_final_message to continue it"
+        )
+    return messages, (max_tokens, float(temperature), tuple(stop), tuple(banned))
+
+
+class CompletionServer:
+    """Serves a backend on `host:port` until `shutdown()`."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        model_name: str,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        max_batch: int = 16,
+        batch_wait: float = 0.01,
+    ) -> None:
+        self.backend, self.model_name = backend, model_name
+        self.max_batch, self.batch_wait = max_batch, batch_wait
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self.batches: list[int] = []  # sizes of the generate calls made, for measurements
+        self._http = ThreadingHTTPServer((host, port), self._handler_class())
+        self._http.daemon_threads = True
+        self._worker = threading.Thread(target=self._work, name="batcher", daemon=True)
+        self._serving: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._http.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._http.server_address[0]}:{self.port}/v1"
+
+    def start(self) -> CompletionServer:
+        """Serve in background threads; returns at once."""
+        self._worker.start()
+        self._serving = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._serving.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._worker.start()
+        try:
+            self._http.serve_forever()
+        finally:
+            self._queue.put(None)
+
+    def shutdown(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._queue.put(None)
+
+    def submit(self, messages: list, key: tuple) -> Future:
+        pending = _Pending(messages, key)
+        self._queue.put(pending)
+        return pending.future
+
+    # -- batching ----------------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + self.batch_wait
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                batch.append(item)
+            groups: dict[tuple, list[_Pending]] = {}
+            for item in batch:
+                groups.setdefault(item.key, []).append(item)
+            for (max_tokens, temperature, stop, banned), items in groups.items():
+                self.batches.append(len(items))
+                try:
+                    outs = self.backend.generate(
+                        [i.prompt for i in items], max_tokens, temperature, stop, banned
+                    )
+                except Exception as err:  # the HTTP thread turns it into a 500
+                    for item in items:
+                        item.future.set_exception(err)
+                    continue
+                for item, out in zip(items, outs, strict=True):
+                    item.future.set_result(out)
+
+    # -- HTTP --------------------------------------------------------------------------------
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep test and CLI output quiet
+                pass
+
+            def _send(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _error(self, status: int, message: str, kind: str) -> None:
+                self._send(status, {"error": {"message": message, "type": kind}})
+
+            def do_GET(self) -> None:
+                if self.path in ("/health", "/v1/health"):
+                    self._send(200, {"status": "ok"})
+                elif self.path == "/v1/models":
+                    self._send(
+                        200,
+                        {
+                            "object": "list",
+                            "data": [
+                                {"id": server.model_name, "object": "model", "owned_by": "dynplan"}
+                            ],
+                        },
+                    )
+                else:
+                    self._error(404, f"no route {self.path}", "not_found")
+
+            def do_POST(self) -> None:
+                if self.path != "/v1/chat/completions":
+                    self._error(404, f"no route {self.path}", "not_found")
+                    return
+                try:
+                    length = int(self.headers.get("Content-Length", 0))
+                    body = json.loads(self.rfile.read(length) or b"null")
+                    messages, key = parse_request(body)
+                except (ValueError, RequestError) as err:
+                    self._error(400, str(err), "invalid_request_error")
+                    return
+                try:
+                    out = server.submit(messages, key).result()
+                except Exception as err:
+                    self._error(500, f"{type(err).__name__}: {err}", "server_error")
+                    return
+                self._send(
+                    200,
+                    {
+                        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": server.model_name,
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": out.text},
+                                "finish_reason": out.finish_reason,
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": out.prompt_tokens,
+                            "completion_tokens": out.completion_tokens,
+                            "total_tokens": out.prompt_tokens + out.completion_tokens,
+                        },
+                    },
+                )
+
+        return Handler

