@@ -72,7 +72,8 @@ def _ratios() -> list[dict]:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if config.getoption("benchmark_disable"):  # `make test`: benchmarks ran once, untimed
+    disabled = config.getoption("benchmark_disable") and not config.getoption("benchmark_enable")
+    if disabled:  # `make test`: each benchmark ran once as a plain test, untimed
         return
     rows = _ratios()
     if not rows and not _MEASUREMENTS:
