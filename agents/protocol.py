@@ -30,6 +30,18 @@ class Decision:
         return {"action": self.action, "plan": self.plan}
 
 
+def episode_slots(infos: list[dict], num_observations: int, num_slots: int) -> list[int]:
+    """The slot of each episode in an `act` call: `info["slot"]`, else its position."""
+    if len(infos) != num_observations:
+        raise ValueError(f"act got {num_observations} observations but {len(infos)} infos")
+    slots = [int(info.get("slot", i)) for i, info in enumerate(infos)]
+    if len(set(slots)) != len(slots) or not all(0 <= s < num_slots for s in slots):
+        raise ValueError(
+            f"act needs distinct episode slots in [0, {num_slots}) (from reset); got {slots}"
+        )
+    return slots
+
+
 @runtime_checkable
 class Agent(Protocol):
     """Plays `n` episodes at once."""
@@ -38,4 +50,8 @@ class Agent(Protocol):
         """Start `n` parallel episodes."""
 
     def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
-        """One decision per episode, in the order of `observations`."""
+        """One decision per episode, in the order of `observations`.
+
+        The episodes may be a subset of the slots: `info["slot"]` names each one's slot
+        (default: its position), and `info["step"] == 0` starts a new episode there.
+        """

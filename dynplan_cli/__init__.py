@@ -12,7 +12,14 @@ import sys
 
 # name -> (module, help); each module has `add_arguments(parser)` and `run(args) -> int`.
 SUBCOMMANDS = {
-    "demo": ("dynplan_cli.demo", "play a short DynPlanCrafter-v0 episode and print what happens"),
+    "demo": (
+        "dynplan_cli.demo",
+        "the main job: evaluate the standard agents and show the leaderboard",
+    ),
+    "play": ("dynplan_cli.play", "play one short DynPlanCrafter-v0 episode and print what happens"),
+    "eval": ("dynplan_cli.eval_cmd", "evaluate an agent on a protocol"),
+    "submit": ("dynplan_cli.submit", "validate a result file and add it to the leaderboard"),
+    "leaderboard": ("dynplan_cli.leaderboard_cmd", "show the leaderboard"),
     "serve": ("dynplan_cli.serve", "serve a local model over an OpenAI-compatible HTTP API"),
 }
 

@@ -1,104 +1,73 @@
-"""`dynplan demo`: one agent plays one short DynPlanCrafter-v0 episode, shown as text.
+"""`dynplan demo`, the main job: evaluate the standard agents, submit, show the leaderboard.
 
-`--agent random` (default) or `llm:never|always|every:K|dynamic` on any backend; `--plans FILE`
-steers it with human-written plans. Until the evaluation runner lands this is the main job.
+Runs the random agent and the embedded SmolLM2-135M under `never`, `always`, `every:4` and
+`dynamic` on `crafter-quick`, submits each result to the local leaderboard, prints the table
+and writes the HTML page into the data directory.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
-from dynplan_cli.backend_args import add_backend_arguments, backend_options
-
-DEFAULT_PLAN = "Collect wood from trees, place a table, then make a wood pickaxe."
+DEFAULT_AGENTS = ("random", "llm:never", "llm:always", "llm:every:4", "llm:dynamic")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--agent", default="random", help="random or llm:<strategy>")
-    parser.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
-    parser.add_argument("--steps", type=int, default=100, help="steps to play (default 100)")
-    parser.add_argument(
-        "--show-every", type=int, default=25, help="print the observation every N steps"
-    )
-    parser.add_argument(
-        "--plan",
-        default=DEFAULT_PLAN,
-        help="for the random agent: a plan handed in at the first step ('' for none)",
-    )
-    parser.add_argument("--plans", default=None, help="a human plan file ('-': type plans)")
-    parser.add_argument("--temperature", type=float, default=0.0)
-    add_backend_arguments(parser)
+    parser.add_argument("--protocol", default="crafter-quick")
+    parser.add_argument("--agents", nargs="+", default=list(DEFAULT_AGENTS))
+    parser.add_argument("--model", default="smollm2-135m", help="for the llm agents")
+    parser.add_argument("--num-envs", type=int, default=4)
+    parser.add_argument("--no-progress", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
-    import gymnasium as gym
+    from datetime import UTC, datetime
 
-    import dynplan_gym
+    from agents.backends import make_backend
     from agents.factory import make_agent
-    from dynplan_gym.achievements import progression
+    from agents.llm_agent import LLMAgent
+    from agents.paths import data_home
+    from leaderboard.protocols import get_protocol
+    from leaderboard.render import render_html, render_table
+    from leaderboard.runner import RESULT, EvaluationRun
+    from leaderboard.schema import AgentSpec
+    from leaderboard.store import Store, submit
 
-    if args.steps < 1 or args.show_every < 1:
-        raise SystemExit("--steps and --show-every must be >= 1")
-    agent = make_agent(
-        args.agent,
-        backend_options=backend_options(args),
-        temperature=args.temperature,
-        plans=args.plans,
-        seed=args.seed,
-    )
-    scripted_plan = args.plan if args.agent == "random" and not args.plans else ""
-    env = gym.make(dynplan_gym.CRAFTER_ENV_ID)
-    agent.reset(1)
-    obs, info = env.reset(seed=args.seed)
-    total_reward = task_return = 0.0
-    invalid = generated = step = 0
-    _show(step, obs)
-    for step in range(1, args.steps + 1):
-        decision = agent.act([obs], [info])[0]
-        plan = decision.plan or (scripted_plan if step == 1 else "")
-        obs, reward, terminated, truncated, info = env.step(
-            {"action": decision.action, "plan": plan}
+    protocol = get_protocol(args.protocol)
+    run_root = data_home() / "runs" / f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    store = Store()
+    store.sync_repository()
+    backend = None
+    started = time.perf_counter()
+    for spec_text in args.agents:
+        if spec_text.startswith("llm:"):
+            if backend is None:
+                backend = make_backend("transformers", model=args.model)
+            strategy = spec_text.split(":", 1)[1]
+            agent = LLMAgent(backend, strategy)
+            spec = AgentSpec(
+                name=f"{args.model}/{strategy}",
+                kind="llm",
+                strategy=strategy,
+                backend="transformers",
+                model=args.model,
+                decoding={"temperature": 0.0},
+            )
+        else:
+            agent = make_agent(spec_text, seed=0)
+            spec = AgentSpec(name=spec_text, kind=spec_text)
+        out = run_root / spec.name.replace("/", "_").replace(":", "-")
+        EvaluationRun(agent, spec, protocol, out, num_envs=args.num_envs).run(
+            progress=not args.no_progress
         )
-        total_reward += reward
-        task_return += info["task_reward"]
-        invalid += not decision.valid
-        generated += decision.completion_tokens
-        name = env.unwrapped.action_names[decision.action]
-        if args.agent != "random":
-            print(
-                f"step {step}: model wrote {decision.raw!r} -> {name}"
-                f"{'' if decision.valid else ' (invalid)'}"
-            )
-        if plan:
-            print(
-                f"step {step}: new plan ({info['plan_tokens']} tokens, cost "
-                f"{info['plan_cost']:.4f}): {plan}"
-            )
-        for achievement in info["unlocked"]:
-            print(f"step {step}: {name} -> unlocked {achievement}")
-        if step % args.show_every == 0 or terminated or truncated:
-            _show(step, obs)
-        if terminated or truncated:
-            print(f"episode ended at step {step} ({'died' if terminated else 'time limit'})")
-            break
-    unlocked = sorted(k for k, v in info["achievements"].items() if v > 0)
-    print(
-        f"\n{args.agent}, seed {args.seed}, {step} steps, return {total_reward:.3f} "
-        f"(task return {task_return:.3f} minus plan costs)"
-    )
-    print(f"achievements unlocked ({len(unlocked)}/22): {', '.join(unlocked) or 'none'}")
-    print(
-        f"progression: {100 * progression(info['achievements']):.1f}%  "
-        f"plans: {info['num_plans']}  plan tokens: {info['total_plan_tokens']}  "
-        f"invalid outputs: {invalid}/{step}  generated tokens: {generated}"
-    )
-    env.close()
-    return 0
-
-
-def _show(step: int, obs: dict) -> None:
-    print(f"\n--- step {step} (plan age {obs['plan_age']}) ---")
-    if obs["plan"]:
-        print(f"Plan: {obs['plan']}")
-    print(obs["text"])
+        row, _, _ = submit(out / RESULT, store)
+        print(f"{spec.name}: submitted as #{row} ({out / RESULT})", flush=True)
+    entries = store.entries(protocol.id)
     print()
+    print(render_table(entries, protocol.id))
+    page = data_home() / "leaderboard.html"
+    page.write_text(render_html(store.entries()))
+    print(f"HTML leaderboard: {page}")
+    print(f"main job took {time.perf_counter() - started:.0f} s")
+    return 0

@@ -117,8 +117,10 @@ def test_a_new_episode_in_a_slot_forgets_the_old_one(tiny_backend):
 def test_act_checks_its_input(tiny_backend):
     agent = LLMAgent(tiny_backend, "never")
     agent.reset(2)
-    with pytest.raises(ValueError, match="one observation and one info per episode slot"):
-        agent.act([{}], [{}])
+    with pytest.raises(ValueError, match="observations but"):
+        agent.act([{}], [{}, {}])
+    with pytest.raises(ValueError, match="distinct episode slots"):
+        agent.act([{}], [{"slot": 2}])
     with pytest.raises(ValueError, match="n >= 1"):
         agent.reset(0)
     with pytest.raises(ValueError, match="planning strategy"):

@@ -1,0 +1,99 @@
+"""`dynplan eval`: run an agent on a protocol; write result.json, episodes and trajectories."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dynplan_cli.backend_args import add_backend_arguments, backend_options
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agent", required=True, help="random or llm:<strategy>")
+    parser.add_argument("--protocol", default="crafter-quick")
+    parser.add_argument("--num-envs", type=int, default=4, help="episodes run in lockstep")
+    parser.add_argument(
+        "--out", default=None, help="run directory (default: a new one under <data dir>/runs)"
+    )
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--agent-seed", type=int, default=0)
+    parser.add_argument("--name", default=None, help="the agent's name on the leaderboard")
+    parser.add_argument("--plans", default=None, help="human plan file ('-': type plans)")
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--history", type=int, default=2, help="past steps in the prompt")
+    parser.add_argument("--submit", action="store_true", help="submit the result when done")
+    parser.add_argument("--no-progress", action="store_true")
+    add_backend_arguments(parser)
+
+
+def agent_spec(args: argparse.Namespace) -> dict:
+    """What the result file records about the agent."""
+    plans = Path(args.plans).stem if args.plans and args.plans != "-" else args.plans
+    if args.agent == "random":
+        spec = {"name": "random", "kind": "random"}
+    else:
+        model = args.model or "smollm2-135m"
+        strategy = args.agent.split(":", 1)[1]
+        spec = {
+            "name": f"{Path(model).name}/{strategy}",
+            "kind": "llm",
+            "strategy": strategy,
+            "backend": args.backend,
+            "model": model,
+            "adapter": args.adapter,
+            "decoding": {"temperature": args.temperature, "history": args.history},
+        }
+    if plans:
+        spec["name"] += f"+plans:{plans}"
+        spec["plans_file"] = args.plans
+    if args.name:
+        spec["name"] = args.name
+    return spec
+
+
+def run(args: argparse.Namespace) -> int:
+    from agents.factory import make_agent
+    from agents.paths import data_home
+    from leaderboard.protocols import get_protocol
+    from leaderboard.runner import RESULT, EvaluationRun
+    from leaderboard.schema import AgentSpec
+
+    protocol = get_protocol(args.protocol)
+    spec = AgentSpec(**agent_spec(args))
+    if args.out:
+        out = Path(args.out)
+    elif args.resume:
+        raise SystemExit("--resume needs --out (the run directory to continue)")
+    else:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in spec.name)
+        out = data_home() / "runs" / f"{stamp}-{protocol.id}-{safe}"
+    agent = make_agent(
+        args.agent,
+        backend_options=backend_options(args),
+        temperature=args.temperature,
+        history_length=args.history,
+        plans=args.plans,
+        seed=args.agent_seed,
+    )
+    run = EvaluationRun(
+        agent, spec, protocol, out, num_envs=args.num_envs, agent_seed=args.agent_seed
+    )
+    result = run.run(resume=args.resume, progress=not args.no_progress)
+    from leaderboard.metrics import compute_metrics
+
+    metrics = compute_metrics(result.episodes)
+    print(
+        f"{spec.name} on {protocol.id}: progression {metrics.progression:.1f}% "
+        f"± {metrics.progression_se:.1f}, Crafter score {metrics.crafter_score:.2f}, "
+        f"plans/100 steps {metrics.plans_per_100_steps:.1f}, "
+        f"invalid {100 * metrics.invalid_rate:.0f}%"
+    )
+    print(f"result: {out / RESULT}")
+    if args.submit:
+        from leaderboard.store import Store, submit
+
+        row, new, _ = submit(out / RESULT, Store())
+        print(f"submitted as #{row}" + ("" if new else " (already on the leaderboard)"))
+    return 0

@@ -1,0 +1,33 @@
+"""`dynplan submit`: validate a result file and add it to the leaderboard."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("result", help="a result.json written by `dynplan eval`")
+    parser.add_argument(
+        "--to-repo",
+        action="store_true",
+        help="also add it to leaderboard/submissions/ and re-render its README",
+    )
+    parser.add_argument(
+        "--db", default=None, help="SQLite file (default <data dir>/leaderboard.sqlite)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from leaderboard.store import Store, submit
+
+    try:
+        row, new, copied = submit(args.result, Store(args.db), to_repo=args.to_repo)
+    except ValueError as err:
+        print(f"rejected: {err}")
+        return 1
+    print(f"accepted as #{row}" + ("" if new else " (already on the leaderboard)"))
+    if copied:
+        from leaderboard.repository import write_repository_readme
+
+        print(f"added {copied}; rendered {write_repository_readme()}")
+    return 0

@@ -1,0 +1,236 @@
+"""Rendering the leaderboard: terminal table, Markdown, a self-contained HTML page, JSON.
+
+Rows are ranked by progression. Published reference rows (BALROG, Crafter's scoreboard) are
+shown in their protocol's table and marked as published, not reproduced here.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from dynplan_gym.achievements import ACHIEVEMENTS
+from leaderboard.protocols import PROTOCOLS
+from leaderboard.store import Entry
+
+PUBLISHED = tomllib.loads(
+    resources.files("leaderboard").joinpath("data/published.toml").read_text()
+)["row"]
+COLUMNS = (
+    "rank",
+    "agent",
+    "progression %",
+    "Crafter score",
+    "plans/100 steps",
+    "plan tok/step",
+    "gen tok/step",
+    "invalid %",
+    "episodes",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    agent: str
+    progression: float | None
+    progression_se: float | None
+    crafter_score: float | None
+    plans_per_100: float | None = None
+    plan_tokens_per_step: float | None = None
+    generated_tokens_per_step: float | None = None
+    invalid_rate: float | None = None
+    episodes: int | None = None
+    success_rates: dict | None = None
+    published: str | None = None  # the source, for published rows
+
+
+def rows_for(entries: Sequence[Entry], protocol: str) -> list[Row]:
+    rows = [
+        Row(
+            e.result.agent.name,
+            e.metrics.progression,
+            e.metrics.progression_se,
+            e.metrics.crafter_score,
+            e.metrics.plans_per_100_steps,
+            e.metrics.plan_tokens_per_step,
+            e.metrics.generated_tokens_per_step,
+            e.metrics.invalid_rate,
+            e.metrics.episodes,
+            e.metrics.success_rates,
+        )
+        for e in entries
+        if e.result.protocol.id == protocol
+    ]
+    rows += [
+        Row(p["name"], p.get("progression"), None, p.get("crafter_score"), published=p["source"])
+        for p in PUBLISHED
+        if p["protocol"] == protocol
+    ]
+    return sorted(rows, key=lambda r: (-(r.progression or -1), -(r.crafter_score or -1)))
+
+
+def protocols_in(entries: Sequence[Entry], protocol: str | None) -> list[str]:
+    if protocol:
+        return [protocol]
+    return [p for p in PROTOCOLS if any(e.result.protocol.id == p for e in entries)]
+
+
+def _cells(rank: int, row: Row) -> list[str]:
+    def num(value, fmt="{:.1f}"):
+        return "-" if value is None else fmt.format(value)
+
+    progression = num(row.progression)
+    if row.progression_se is not None:
+        progression += f" ± {row.progression_se:.1f}"
+    name = row.agent + (f" (published: {row.published})" if row.published else "")
+    return [
+        str(rank),
+        name,
+        progression,
+        num(row.crafter_score, "{:.2f}"),
+        num(row.plans_per_100),
+        num(row.plan_tokens_per_step, "{:.2f}"),
+        num(row.generated_tokens_per_step, "{:.1f}"),
+        num(None if row.invalid_rate is None else 100 * row.invalid_rate),
+        num(row.episodes, "{}"),
+    ]
+
+
+def render_table(entries: Sequence[Entry], protocol: str | None = None) -> str:
+    out = []
+    for pid in protocols_in(entries, protocol):
+        cells = [list(COLUMNS)] + [_cells(i, r) for i, r in enumerate(rows_for(entries, pid), 1)]
+        widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
+        out.append(f"{pid} (v{PROTOCOLS[pid].version}): {PROTOCOLS[pid].description}")
+        for n, line in enumerate(cells):
+            out.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+            if n == 0:
+                out.append("  ".join("-" * w for w in widths))
+        out.append("")
+    return "\n".join(out) if out else "no submissions yet"
+
+
+def render_markdown(entries: Sequence[Entry], protocol: str | None = None) -> str:
+    out = [
+        "# dynplan-gym leaderboard",
+        "",
+        "Ranked by progression (mean share of Crafter's 22 achievements, ± standard error). "
+        "Metrics are recomputed from each submission's episode records. Published rows are "
+        "other papers' numbers, shown for reference and not reproduced here.",
+        "",
+        "Regenerate with `dynplan leaderboard --repo --format md --out leaderboard/README.md`.",
+        "",
+    ]
+    for pid in protocols_in(entries, protocol):
+        out += [f"## {pid} (v{PROTOCOLS[pid].version})", "", PROTOCOLS[pid].description, ""]
+        out.append("| " + " | ".join(COLUMNS) + " |")
+        out.append("|" + "---|" * len(COLUMNS))
+        for i, row in enumerate(rows_for(entries, pid), 1):
+            out.append("| " + " | ".join(_cells(i, row)) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def render_json(entries: Sequence[Entry], protocol: str | None = None) -> str:
+    board = {
+        pid: [
+            {"rank": i, **{k: v for k, v in row.__dict__.items() if v is not None}}
+            for i, row in enumerate(rows_for(entries, pid), 1)
+        ]
+        for pid in protocols_in(entries, protocol)
+    }
+    return json.dumps(board, indent=1)
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _plots(rows: list[Row], pid: str) -> list[tuple[str, str]]:
+    """(title, base64 PNG) for the success heat map and the compute-performance frontier."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ours = [r for r in rows if not r.published]
+    if not ours:
+        return []
+    plots = []
+    fig, ax = plt.subplots(figsize=(11, 0.5 * len(ours) + 2.5))
+    grid = [[r.success_rates[a] for a in ACHIEVEMENTS] for r in ours]
+    image = ax.imshow(grid, vmin=0, vmax=100, cmap="viridis", aspect="auto")
+    ax.set_xticks(
+        range(len(ACHIEVEMENTS)),
+        [a.replace("_", " ") for a in ACHIEVEMENTS],
+        rotation=60,
+        ha="right",
+    )
+    ax.set_yticks(range(len(ours)), [r.agent for r in ours])
+    fig.colorbar(image, ax=ax, label="success rate (%)")
+    ax.set_title(f"{pid}: per-achievement success")
+    plots.append(("Per-achievement success", _png(fig)))
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in ours:
+        ax.errorbar(r.generated_tokens_per_step, r.progression, yerr=r.progression_se, fmt="o")
+        ax.annotate(
+            r.agent,
+            (r.generated_tokens_per_step, r.progression),
+            fontsize=8,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
+    ax.set_xlabel("generated tokens per step")
+    ax.set_ylabel("progression (%)")
+    ax.set_title(f"{pid}: progression vs test-time compute")
+    ax.grid(alpha=0.3)
+    plots.append(("Progression vs generated tokens per step", _png(fig)))
+    plt.close(fig)
+    return plots
+
+
+def render_html(entries: Sequence[Entry], protocol: str | None = None) -> str:
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>dynplan-gym leaderboard</title>",
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
+        "padding:4px 8px;text-align:right}td:nth-child(2){text-align:left}"
+        "tr.published{color:#777;font-style:italic}img{max-width:100%}</style></head><body>",
+        "<h1>dynplan-gym leaderboard</h1>",
+        "<p>Ranked by progression (mean share of the 22 achievements ± standard error). "
+        "Published rows are shown for reference, not reproduced here.</p>",
+    ]
+    for pid in protocols_in(entries, protocol):
+        rows = rows_for(entries, pid)
+        parts.append(f"<h2 id='{pid}'>{html.escape(pid)} (v{PROTOCOLS[pid].version})</h2>")
+        parts.append(f"<p>{html.escape(PROTOCOLS[pid].description)}</p>")
+        parts.append(f"<table class='board' data-protocol='{pid}'><thead><tr>")
+        parts += [f"<th>{html.escape(c)}</th>" for c in COLUMNS]
+        parts.append("</tr></thead><tbody>")
+        for i, row in enumerate(rows, 1):
+            css = " class='published'" if row.published else ""
+            parts.append(
+                f"<tr{css}>"
+                + "".join(f"<td>{html.escape(c)}</td>" for c in _cells(i, row))
+                + "</tr>"
+            )
+        parts.append("</tbody></table>")
+        for title, png in _plots(rows, pid):
+            parts.append(f"<h3>{html.escape(title)}</h3>")
+            parts.append(
+                f"<img class='plot' alt='{html.escape(title)}' src='data:image/png;base64,{png}'>"
+            )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+FORMATS = {"table": render_table, "md": render_markdown, "html": render_html, "json": render_json}

@@ -1,0 +1,332 @@
+"""The batched episode runner: every episode of a protocol, N environments in lockstep.
+
+Each step the runner hands the observations of all running episodes to `agent.act` in one
+call (one batched LLM call), steps each environment, and writes a trajectory line per step.
+A finished episode's record is appended to `episodes.jsonl` (flushed and fsynced) and its slot
+takes the protocol's next seed. `result.json` is rewritten atomically after every episode, so
+killing the process at any moment loses no finished episode; `resume=True` carries on from
+`episodes.jsonl`, dropping the trajectory lines of the episodes that were cut short.
+
+Runner-owned keys in the infos the agent sees: `slot` (which running episode) and `seed`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+import dynplan_gym  # noqa: F401  (registers the environments)
+from agents.protocol import Agent
+from dynplan_gym.achievements import progression
+from leaderboard.protocols import Protocol
+from leaderboard.schema import AgentSpec, EpisodeRecord, ResultFile
+
+RESULT, EPISODES, TRAJECTORIES, RUN = (
+    "result.json",
+    "episodes.jsonl",
+    "trajectories.jsonl",
+    "run.json",
+)
+VERSIONED_PACKAGES = (
+    "dynplan-gym",
+    "crafter",
+    "gymnasium",
+    "numpy",
+    "torch",
+    "transformers",
+    "peft",
+)
+
+
+@dataclass
+class _Episode:
+    """The running totals of one episode in a slot."""
+
+    seed: int
+    length: int = 0
+    return_: float = 0.0
+    task_return: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    invalid_outputs: int = 0
+    wall_time: float = 0.0
+    info: dict = field(default_factory=dict)
+
+    def record(self, terminated: bool) -> EpisodeRecord:
+        return EpisodeRecord.model_validate(
+            {
+                "seed": self.seed,
+                "length": self.length,
+                "terminated": terminated,
+                "return": self.return_,
+                "task_return": self.task_return,
+                "achievements": self.info["achievements"],
+                "plans": self.info["num_plans"],
+                "plan_tokens": self.info["total_plan_tokens"],
+                "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+                "invalid_outputs": self.invalid_outputs,
+                "wall_time": self.wall_time,
+            }
+        )
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_revision() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+class EvaluationRun:
+    """One agent on one protocol, written under `out_dir`."""
+
+    def __init__(
+        self,
+        agent: Agent,
+        agent_spec: AgentSpec,
+        protocol: Protocol,
+        out_dir: str | Path,
+        *,
+        num_envs: int = 4,
+        agent_seed: int = 0,
+    ) -> None:
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        self.agent, self.agent_spec, self.protocol = agent, agent_spec, protocol
+        self.out_dir = Path(out_dir)
+        self.num_envs = num_envs
+        self.agent_seed = agent_seed
+        self.episodes: list[EpisodeRecord] = []
+
+    # -- files -------------------------------------------------------------------------------
+    def _run_header(self) -> dict[str, Any]:
+        return {
+            "protocol": self.protocol.spec(),
+            "agent": self.agent_spec.model_dump(),
+            "agent_seed": self.agent_seed,
+        }
+
+    def _prepare(self, resume: bool) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        header_path = self.out_dir / RUN
+        if header_path.exists():
+            if not resume:
+                raise FileExistsError(
+                    f"{self.out_dir} already holds a run: pass --resume to continue it, or "
+                    f"choose another --out"
+                )
+            if json.loads(header_path.read_text()) != self._run_header():
+                raise ValueError(
+                    f"{self.out_dir} holds a run of another agent, protocol or seed; "
+                    f"resume it with the same settings or choose another --out"
+                )
+            self.episodes = self._load_finished()
+        else:
+            _write_atomic(header_path, json.dumps(self._run_header(), indent=2))
+            self.episodes = []
+        finished = {e.seed for e in self.episodes}
+        _keep_lines(self.out_dir / TRAJECTORIES, lambda line: line.get("seed") in finished)
+
+    def _load_finished(self) -> list[EpisodeRecord]:
+        """Finished episodes; a line cut short by a kill is dropped from the file."""
+        records = []
+        kept = _keep_lines(
+            self.out_dir / EPISODES, lambda line: line.get("seed") in self.protocol.seeds
+        )
+        for line in kept:
+            records.append(EpisodeRecord.model_validate(line))
+        return records
+
+    def _append_episode(self, record: EpisodeRecord) -> None:
+        with open(self.out_dir / EPISODES, "a") as f:
+            f.write(json.dumps(record.model_dump(by_alias=True)) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.episodes.append(record)
+        self.write_result()
+
+    def result(self) -> ResultFile:
+        order = {s: i for i, s in enumerate(self.protocol.seeds)}
+        episodes = sorted(self.episodes, key=lambda e: order[e.seed])
+        return ResultFile.model_validate(
+            {
+                "protocol": self.protocol.spec(),
+                "agent": self.agent_spec.model_dump(),
+                "episodes": [e.model_dump(by_alias=True) for e in episodes],
+                "complete": len(episodes) == len(self.protocol.seeds),
+                "seeds": {"agent_seed": self.agent_seed, "env_seeds": list(self.protocol.seeds)},
+                "versions": package_versions(),
+                "git_revision": git_revision(),
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+
+    def write_result(self) -> Path:
+        path = self.out_dir / RESULT
+        _write_atomic(path, self.result().model_dump_json(by_alias=True, indent=1))
+        return path
+
+    # -- the run -----------------------------------------------------------------------------
+    def run(self, resume: bool = False, progress: bool = True) -> ResultFile:
+        from tqdm import tqdm
+
+        self._prepare(resume)
+        finished = {e.seed for e in self.episodes}
+        pending = [s for s in self.protocol.seeds if s not in finished]
+        if not pending:
+            self.write_result()
+            return self.result()
+        slots = min(self.num_envs, len(pending))
+        envs = [
+            gym.make(self.protocol.env_id, **self.protocol.make_env_kwargs()) for _ in range(slots)
+        ]
+        self.agent.reset(slots)
+        queue = list(pending)
+        running: dict[int, _Episode] = {}
+        observations: dict[int, dict] = {}
+        for slot in range(slots):
+            self._start(slot, queue.pop(0), envs, running, observations)
+        bar = tqdm(
+            total=len(pending) * self.protocol.max_steps,
+            unit="step",
+            disable=not progress,
+            desc=f"{self.agent_spec.name} on {self.protocol.id}",
+            dynamic_ncols=True,
+        )
+        trajectories = open(self.out_dir / TRAJECTORIES, "a")  # noqa: SIM115
+        generated = plans = steps = 0
+        started = time.perf_counter()
+        try:
+            while running:
+                active = sorted(running)
+                tick = time.perf_counter()
+                decisions = self.agent.act(
+                    [observations[s] for s in active], [running[s].info for s in active]
+                )
+                if len(decisions) != len(active):
+                    raise RuntimeError(
+                        f"the agent answered {len(decisions)} decisions for {len(active)} episodes"
+                    )
+                ended = []
+                for slot, decision in zip(active, decisions, strict=True):
+                    episode = running[slot]
+                    obs, reward, terminated, truncated, info = envs[slot].step(
+                        decision.env_action()
+                    )
+                    trajectories.write(
+                        json.dumps(
+                            {
+                                "seed": episode.seed,
+                                "step": episode.length,
+                                "observation": observations[slot]["text"],
+                                "raw": decision.raw,
+                                "plan": decision.plan,
+                                "action": decision.action,
+                                "action_name": envs[slot].unwrapped.action_names[decision.action],
+                                "valid": decision.valid,
+                                "reward": reward,
+                                "task_reward": info["task_reward"],
+                                "unlocked": info["unlocked"],
+                                "prompt_tokens": decision.prompt_tokens,
+                                "completion_tokens": decision.completion_tokens,
+                            }
+                        )
+                        + "\n"
+                    )
+                    episode.length += 1
+                    episode.return_ += reward
+                    episode.task_return += info["task_reward"]
+                    episode.prompt_tokens += decision.prompt_tokens
+                    episode.completion_tokens += decision.completion_tokens
+                    episode.invalid_outputs += not decision.valid
+                    episode.info = {**info, "slot": slot, "seed": episode.seed}
+                    observations[slot] = obs
+                    generated += decision.completion_tokens
+                    plans += info["new_plan"]
+                    steps += 1
+                    if terminated or truncated:
+                        ended.append((slot, terminated))
+                share = (time.perf_counter() - tick) / len(active)
+                for slot in active:
+                    running[slot].wall_time += share
+                bar.update(len(active))
+                for slot, terminated in ended:
+                    episode = running.pop(slot)
+                    trajectories.flush()
+                    self._append_episode(episode.record(terminated))
+                    bar.update(self.protocol.max_steps - episode.length)
+                    if queue:
+                        self._start(slot, queue.pop(0), envs, running, observations)
+                elapsed = time.perf_counter() - started
+                bar.set_postfix(
+                    episodes=f"{len(self.episodes)}/{len(self.protocol.seeds)}",
+                    progression=f"{self._mean_progression():.1f}%",
+                    plans_per_100=f"{100 * plans / steps:.1f}",
+                    tokens_per_s=f"{generated / elapsed:.1f}",
+                )
+        finally:
+            trajectories.close()
+            bar.close()
+            for env in envs:
+                env.close()
+        return self.result()
+
+    def _start(self, slot, seed, envs, running, observations) -> None:
+        obs, info = envs[slot].reset(seed=seed)
+        running[slot] = _Episode(seed, info={**info, "slot": slot, "seed": seed})
+        observations[slot] = obs
+
+    def _mean_progression(self) -> float:
+        if not self.episodes:
+            return 0.0
+        return 100 * sum(progression(e.achievements) for e in self.episodes) / len(self.episodes)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _keep_lines(path: Path, keep) -> list[dict]:
+    """Rewrite a JSONL file with only the complete lines `keep` accepts; return them."""
+    if not path.exists():
+        return []
+    kept = []
+    for raw in path.read_text().splitlines():
+        try:
+            line = json.loads(raw)
+        except json.JSONDecodeError:
+            continue  # a line cut short when the process was killed
+        if keep(line):
+            kept.append(line)
+    _write_atomic(path, "".join(json.dumps(line) + "\n" for line in kept))
+    return kept

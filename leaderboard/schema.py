@@ -1,0 +1,144 @@
+"""The result file: what an evaluation writes and `dynplan submit` checks.
+
+Validation goes beyond types: the protocol must be known and of the recorded version, every
+protocol seed must appear exactly once, and each episode must be internally consistent (its
+return equals its task return minus the protocol's plan costs; counts fit its length).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dynplan_gym.achievements import ACHIEVEMENTS
+from leaderboard.protocols import get_protocol
+
+SCHEMA_VERSION = 1
+
+
+class EpisodeRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(ge=0)
+    length: int = Field(ge=1)
+    terminated: bool  # the player died (else the time limit ended the episode)
+    return_: float = Field(alias="return")
+    task_return: float
+    achievements: dict[str, int]
+    plans: int = Field(ge=0)
+    plan_tokens: int = Field(ge=0)
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+    invalid_outputs: int = Field(ge=0)
+    wall_time: float = Field(ge=0)
+
+    @field_validator("achievements")
+    @classmethod
+    def _all_achievements(cls, value: dict[str, int]) -> dict[str, int]:
+        if set(value) != set(ACHIEVEMENTS):
+            missing = sorted(set(ACHIEVEMENTS) - set(value))
+            unknown = sorted(set(value) - set(ACHIEVEMENTS))
+            raise ValueError(f"achievements must name all 22: missing {missing}, unknown {unknown}")
+        if any(count < 0 for count in value.values()):
+            raise ValueError("achievement counts must be >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EpisodeRecord:
+        for name in ("plans", "invalid_outputs"):
+            if getattr(self, name) > self.length:
+                raise ValueError(f"{name} ({getattr(self, name)}) exceeds length ({self.length})")
+        if self.plans == 0 and self.plan_tokens:
+            raise ValueError("plan_tokens must be 0 when plans is 0")
+        for name in ("return_", "task_return", "wall_time"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name.rstrip('_')} must be a finite number")
+        return self
+
+
+class AgentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    kind: str  # random, llm, expert, ...
+    strategy: str | None = None
+    backend: str | None = None
+    model: str | None = None
+    adapter: str | None = None
+    decoding: dict[str, Any] = Field(default_factory=dict)
+    plans_file: str | None = None
+
+
+class ProtocolSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    version: int
+    env_id: str
+    env_kwargs: dict[str, Any]
+    seeds: list[int]
+    max_steps: int
+
+
+class ResultFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    protocol: ProtocolSpec
+    agent: AgentSpec
+    episodes: list[EpisodeRecord]
+    complete: bool
+    seeds: dict[str, Any] = Field(default_factory=dict)  # agent and env seeding
+    versions: dict[str, str | None]
+    git_revision: str | None = None
+    created: str
+
+    @model_validator(mode="after")
+    def _matches_protocol(self) -> ResultFile:
+        protocol = get_protocol(self.protocol.id)
+        if self.protocol.version != protocol.version:
+            raise ValueError(
+                f"protocol {protocol.id} is at version {protocol.version}, "
+                f"the result is for version {self.protocol.version}"
+            )
+        if self.protocol.model_dump() != ProtocolSpec(**protocol.spec()).model_dump():
+            raise ValueError(f"the recorded settings differ from protocol {protocol.id}")
+        seeds = [e.seed for e in self.episodes]
+        duplicated = sorted({s for s in seeds if seeds.count(s) > 1})
+        missing = sorted(set(protocol.seeds) - set(seeds))
+        foreign = sorted(set(seeds) - set(protocol.seeds))
+        if duplicated or foreign or (self.complete and missing):
+            raise ValueError(
+                f"episodes must cover the protocol's seeds exactly once: duplicated "
+                f"{duplicated}, not in the protocol {foreign}, missing {missing}"
+            )
+        for e in self.episodes:
+            if e.length > protocol.max_steps:
+                raise ValueError(f"seed {e.seed}: length {e.length} > max_steps")
+            if not e.terminated and e.length != protocol.max_steps:
+                raise ValueError(
+                    f"seed {e.seed}: an episode that did not end in death must last "
+                    f"max_steps ({protocol.max_steps}), not {e.length}"
+                )
+            cost = (
+                protocol.plan_cost_per_plan * e.plans + protocol.plan_cost_per_token * e.plan_tokens
+            )
+            if abs(e.task_return - cost - e.return_) > 1e-6 * max(1.0, e.plans):
+                raise ValueError(
+                    f"seed {e.seed}: return {e.return_} != task return {e.task_return} minus "
+                    f"plan costs {cost:.6f}"
+                )
+        return self
+
+
+def validate_result(data: Any) -> ResultFile:
+    """A `ResultFile` from parsed JSON; raises ValueError with every problem found."""
+    try:
+        return ResultFile.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in err.errors()
+        )
+        raise ValueError(f"invalid result file: {problems}") from None

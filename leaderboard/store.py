@@ -1,0 +1,168 @@
+"""The leaderboard's SQLite store, and submitting result files to it.
+
+A submission is validated first (`leaderboard.schema`), its metrics recomputed from its episode
+records, then stored in one transaction: a bad file stores nothing. The same file submitted
+twice is stored once (keyed by the SHA-256 of its canonical JSON). Concurrent submissions from
+several processes both land (WAL journal, busy timeout).
+
+The shared leaderboard lives in the repository: accepted result files under
+`leaderboard/submissions/` (`submit --to-repo`), merged into the store when it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from agents.paths import data_home
+from leaderboard.metrics import Metrics, compute_metrics
+from leaderboard.schema import ResultFile, validate_result
+
+SUBMISSIONS_DIR = Path(__file__).resolve().parent / "submissions"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sha256 TEXT UNIQUE NOT NULL,
+    protocol TEXT NOT NULL,
+    protocol_version INTEGER NOT NULL,
+    agent_name TEXT NOT NULL,
+    result_json TEXT NOT NULL,
+    metrics_json TEXT NOT NULL,
+    source TEXT NOT NULL,
+    submitted_at TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored submission."""
+
+    id: int
+    result: ResultFile
+    metrics: Metrics
+    source: str
+    submitted_at: str
+
+
+def canonical_json(result: ResultFile) -> str:
+    return json.dumps(result.model_dump(mode="json", by_alias=True), sort_keys=True, indent=1)
+
+
+def load_result_file(path: str | Path) -> ResultFile:
+    """Read and validate a result file; errors say what is wrong."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not a JSON file ({err})") from None
+    result = validate_result(data)
+    if not result.complete:
+        missing = len(result.protocol.seeds) - len(result.episodes)
+        raise ValueError(f"{path}: the run is incomplete ({missing} episodes missing); resume it")
+    return result
+
+
+class Store:
+    """Submissions in a SQLite file (default `<data dir>/leaderboard.sqlite`)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else data_home() / "leaderboard.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=60000")
+            yield db
+        finally:
+            db.close()
+
+    def add(self, result: ResultFile, source: str) -> tuple[int, bool]:
+        """Store a validated, complete result: (id, whether it was new)."""
+        if not result.complete:
+            raise ValueError("only complete runs can be submitted")
+        text = canonical_json(result)
+        sha = hashlib.sha256(text.encode()).hexdigest()
+        metrics = compute_metrics(result.episodes)
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT id FROM submissions WHERE sha256 = ?", (sha,)).fetchone()
+                if row:
+                    db.execute("COMMIT")
+                    return row[0], False
+                cursor = db.execute(
+                    "INSERT INTO submissions (sha256, protocol, protocol_version, agent_name, "
+                    "result_json, metrics_json, source, submitted_at) VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        sha,
+                        result.protocol.id,
+                        result.protocol.version,
+                        result.agent.name,
+                        text,
+                        json.dumps(metrics.to_dict()),
+                        source,
+                        datetime.now(UTC).isoformat(timespec="seconds"),
+                    ),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return cursor.lastrowid, True
+
+    def entries(self, protocol: str | None = None) -> list[Entry]:
+        query = "SELECT id, result_json, source, submitted_at FROM submissions"
+        args: tuple = ()
+        if protocol:
+            query, args = query + " WHERE protocol = ?", (protocol,)
+        with self._connect() as db:
+            rows = db.execute(query + " ORDER BY id", args).fetchall()
+        out = []
+        for row_id, text, source, submitted_at in rows:
+            result = ResultFile.model_validate_json(text)
+            out.append(
+                Entry(row_id, result, compute_metrics(result.episodes), source, submitted_at)
+            )
+        return out
+
+    def sync_repository(self, directory: Path = SUBMISSIONS_DIR) -> int:
+        """Add the repository's committed submissions; returns how many were new."""
+        new = 0
+        for path in sorted(directory.glob("*.json")):
+            new += self.add(load_result_file(path), f"repo:{path.name}")[1]
+        return new
+
+
+def submit(path: str | Path, store: Store, to_repo: bool = False) -> tuple[int, bool, Path | None]:
+    """Validate a result file and store it; with `to_repo`, also add it to the repository."""
+    result = load_result_file(path)
+    copied = None
+    if to_repo:
+        copied = add_to_repository(result)
+    row, new = store.add(result, f"repo:{copied.name}" if copied else str(Path(path).resolve()))
+    return row, new, copied
+
+
+def add_to_repository(result: ResultFile, directory: Path = SUBMISSIONS_DIR) -> Path:
+    """Write a validated result into `leaderboard/submissions/` (trajectories stay out)."""
+    text = canonical_json(result)
+    sha = hashlib.sha256(text.encode()).hexdigest()[:10]
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in result.agent.name)
+    path = directory / f"{result.protocol.id}__{safe}__{sha}.json"
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+    return path

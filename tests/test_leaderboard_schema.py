@@ -1,0 +1,136 @@
+"""Result files: metrics by hand, and the ways a submission can be wrong."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from dynplan_gym.achievements import crafter_score
+from leaderboard.metrics import compute_metrics, mean_and_se
+from leaderboard.protocols import EVALUATION_SEEDS, PROTOCOLS, get_protocol
+from leaderboard.schema import validate_result
+from leaderboard.store import load_result_file
+from tests.leaderboard_helpers import episode, result
+
+
+def test_protocols():
+    assert {"crafter-quick", "crafter-balrog", "crafter-full"} <= set(PROTOCOLS)
+    balrog = get_protocol("crafter-balrog")
+    assert len(balrog.seeds) == 10 and balrog.max_steps == 2000
+    full = get_protocol("crafter-full")
+    assert len(full.seeds) == 100 and full.max_steps == 10000
+    for protocol in PROTOCOLS.values():
+        assert set(protocol.seeds) <= set(EVALUATION_SEEDS)
+        assert protocol.make_env_kwargs()["length"] == protocol.max_steps
+    with pytest.raises(ValueError, match="unknown protocol"):
+        get_protocol("crafter-easy")
+
+
+def test_metrics_by_hand():
+    episodes = [
+        episode(
+            0, unlocked=("collect_wood", "place_table"), plans=4, plan_tokens=40, task_return=2.0
+        ),
+        episode(1, unlocked=("collect_wood",), task_return=1.0),
+        episode(2, length=10, terminated=True, task_return=-0.5),
+        episode(
+            3,
+            unlocked=("collect_wood", "collect_drink", "wake_up"),
+            plans=2,
+            plan_tokens=10,
+            task_return=3.0,
+        ),
+    ]
+    validated = validate_result(result(episodes))
+    m = compute_metrics(validated.episodes)
+    assert m.episodes == 4 and m.steps == 100
+    progressions = [200 / 22, 100 / 22, 0.0, 300 / 22]
+    assert m.progression == pytest.approx(sum(progressions) / 4)
+    sd = math.sqrt(sum((p - m.progression) ** 2 for p in progressions) / 3)
+    assert m.progression_se == pytest.approx(sd / 2)
+    assert m.success_rates["collect_wood"] == 75.0 and m.success_rates["place_table"] == 25.0
+    assert m.crafter_score == pytest.approx(crafter_score(m.success_rates))
+    expected_score = math.exp((math.log(76) + math.log(26) * 3) / 22) - 1
+    assert m.crafter_score == pytest.approx(expected_score)
+    assert m.plans_per_100_steps == pytest.approx(100 * 6 / 100)
+    assert m.plan_tokens_per_step == pytest.approx(50 / 100)
+    assert m.generated_tokens_per_step == pytest.approx(5.0)
+    assert m.length_mean == 25.0 and m.steps_per_second == pytest.approx(100 / 4)
+    assert m.return_mean == pytest.approx((2 - 0.01 * 4 - 0.0005 * 40 + 1 - 0.5 + 3 - 0.025) / 4)
+    assert mean_and_se([5.0]) == (5.0, 0.0)
+
+
+def _bad(mutate) -> dict:
+    data = result()
+    mutate(data)
+    return data
+
+
+BAD_FILES = {
+    "unknown protocol": (
+        _bad(lambda d: d["protocol"].update(id="crafter-easy")),
+        "unknown protocol",
+    ),
+    "old protocol version": (_bad(lambda d: d["protocol"].update(version=0)), "version"),
+    "changed protocol settings": (
+        _bad(lambda d: d["protocol"].update(max_steps=10)),
+        "settings differ",
+    ),
+    "missing seed": (_bad(lambda d: d["episodes"].pop()), "missing \\[3\\]"),
+    "duplicated seed": (_bad(lambda d: d["episodes"].__setitem__(1, episode(0))), "duplicated"),
+    "foreign seed": (
+        _bad(lambda d: d["episodes"].__setitem__(3, episode(77))),
+        "not in the protocol \\[77\\]",
+    ),
+    "missing achievement": (
+        _bad(lambda d: d["episodes"][0]["achievements"].pop("wake_up")),
+        "missing \\['wake_up'\\]",
+    ),
+    "negative count": (_bad(lambda d: d["episodes"][0]["achievements"].update(wake_up=-1)), ">= 0"),
+    "return ignores plan costs": (
+        _bad(
+            lambda d: d["episodes"].__setitem__(
+                0, {**episode(0, plans=3, plan_tokens=30), "return": 0.0}
+            )
+        ),
+        "minus plan costs",
+    ),
+    "more plans than steps": (
+        _bad(lambda d: d["episodes"].__setitem__(0, episode(0, plans=31))),
+        "exceeds length",
+    ),
+    "too long": (_bad(lambda d: d["episodes"].__setitem__(0, episode(0, length=31))), "max_steps"),
+    "cut short without dying": (
+        _bad(lambda d: d["episodes"].__setitem__(0, episode(0, length=9))),
+        "must last max_steps",
+    ),
+    "extra field": (_bad(lambda d: d["episodes"][0].update(score=3)), "Extra inputs"),
+    "wrong type": (_bad(lambda d: d["episodes"][0].update(length="long")), "length"),
+    "not finite": (_bad(lambda d: d["episodes"][0].update(wall_time=float("nan"))), "wall_time"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_bad_result_files_are_rejected(kind):
+    data, message = BAD_FILES[kind]
+    with pytest.raises(ValueError, match=message):
+        validate_result(data)
+
+
+def test_file_level_problems(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not a JSON file"):
+        load_result_file(path)
+    with pytest.raises(ValueError, match="no such file"):
+        load_result_file(tmp_path / "missing.json")
+    partial = result()
+    partial["episodes"].pop()
+    partial["complete"] = False
+    path.write_text(json.dumps(partial))
+    with pytest.raises(ValueError, match="incomplete"):
+        load_result_file(path)
+    path.write_text(json.dumps(result()))
+    assert load_result_file(path).agent.name == "hand-made"
