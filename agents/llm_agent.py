@@ -1,13 +1,13 @@
 """`LLMAgent`: a language model that plans never, always, every K steps, or when it decides.
 
-Strategies are enforced in decoding, not hoped for from the prompt:
-  * a required plan: the answer is started with `<plan>` (an assistant prefix) and generated up
-    to `</plan>`;
-  * a forbidden plan: `<plan>` is banned from the answer (backends that cannot ban a string stop
-    before it), and a block that slips through anyway is dropped and counted;
-  * the model's choice (dynamic): the answer is generated freely up to `</plan>`.
-Whenever a plan block was closed, the action is generated in a second, batched call that
-continues after `</plan>` with `<plan>` banned. All episodes of a step share these calls.
+Strategies are enforced in decoding, not hoped for from the prompt. An answer is built in up
+to three batched calls shared by all episodes of a step, mirroring the paper's three policies:
+  1. decide (dynamic only): a few tokens are generated; an answer that opens `<plan>` plans;
+  2. plan: answers that must (`always`, `every:K` at its steps) or chose to plan are started
+     with `<plan>` (an assistant prefix) and generated up to `</plan>`;
+  3. act: every open answer continues with the action, `<plan>` banned (backends that cannot
+     ban a string stop before it; a block that slips through is dropped and counted).
+So a step without a plan costs a few tokens, not a plan's budget.
 
 Episodes are slots: `reset(n)` starts n of them. `act` may get any subset of them: each info's
 `slot` says which (default: its position). An info with `step == 0` starts a new episode in its
@@ -24,6 +24,8 @@ from agents.parser import PLAN_CLOSE, PLAN_OPEN, parse_output
 from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig
 from agents.protocol import Decision, episode_slots
 from agents.strategy import PlanMode, Strategy
+
+PROBE_TOKENS = 4  # enough to spell "<plan>" in common tokenizers
 
 
 @dataclass
@@ -94,44 +96,56 @@ class LLMAgent:
 
     # -- decoding ----------------------------------------------------------------------------
     def _answer(self, prompts: list[Prompt], modes: list[PlanMode]) -> list[tuple[str, int, int]]:
-        """(raw answer, prompt tokens, completion tokens) per prompt, in batched calls."""
+        """(raw answer, prompt tokens, completion tokens) per prompt, in up to three batched
+        calls: a short probe where the model decides whether to plan (dynamic), the plans, then
+        the actions."""
         cfg = self.config
-        answers: list[tuple[str, int, int]] = [("", 0, 0)] * len(prompts)
-        planned: list[tuple[int, str]] = []  # (index, answer so far ending in </plan>)
-        for mode in PlanMode:
-            group = [i for i, m in enumerate(modes) if m is mode]
-            if not group:
-                continue
-            if mode is PlanMode.FORBIDDEN:
-                outs = self._generate(
-                    [prompts[i] for i in group], cfg.max_action_tokens, banned=(PLAN_OPEN,)
-                )
-                prefix = ""
-            else:
-                prefix = PLAN_OPEN if mode is PlanMode.REQUIRED else ""
-                batch = [_with_prefix(prompts[i], prefix) for i in group]
-                budget = cfg.max_plan_tokens + (cfg.max_action_tokens if not prefix else 0)
-                outs = self._generate(batch, budget, stop=(PLAN_CLOSE,))
-            for i, out in zip(group, outs, strict=True):
-                text = prefix + out.text
-                answers[i] = (text, out.prompt_tokens, out.completion_tokens)
-                closed = out.finish_reason == "stop" and text.lstrip().startswith(PLAN_OPEN)
-                if mode is not PlanMode.FORBIDDEN and closed:
-                    planned.append((i, text + PLAN_CLOSE + "\n"))
-        if planned:
+        texts = [""] * len(prompts)
+        prompt_tokens = [0] * len(prompts)
+        completion_tokens = [0] * len(prompts)
+        finished = [False] * len(prompts)
+
+        def run(rows: list[int], max_tokens: int, stop=(), banned=()) -> list[Completion]:
             outs = self._generate(
-                [_with_prefix(prompts[i], text) for i, text in planned],
-                cfg.max_action_tokens,
-                banned=(PLAN_OPEN,),
+                [_with_prefix(prompts[i], texts[i]) for i in rows], max_tokens, stop, banned
             )
-            for (i, text), out in zip(planned, outs, strict=True):
-                _, prompt_tokens, completion_tokens = answers[i]
-                answers[i] = (
-                    text + out.text,
-                    prompt_tokens,
-                    completion_tokens + out.completion_tokens,
-                )
-        return answers
+            for i, out in zip(rows, outs, strict=True):
+                prompt_tokens[i] = prompt_tokens[i] or out.prompt_tokens
+                completion_tokens[i] += out.completion_tokens
+            return outs
+
+        # Decision (dynamic): the first tokens say whether the answer opens a plan.
+        optional = [i for i, m in enumerate(modes) if m is PlanMode.OPTIONAL]
+        planning = [i for i, m in enumerate(modes) if m is PlanMode.REQUIRED]
+        for i in planning:
+            texts[i] = PLAN_OPEN
+        if optional:
+            for i, out in zip(optional, run(optional, PROBE_TOKENS), strict=True):
+                head = out.text.lstrip()
+                if head.startswith(PLAN_OPEN) or (head and PLAN_OPEN.startswith(head)):
+                    texts[i] = out.text if head.startswith(PLAN_OPEN) else PLAN_OPEN
+                    planning.append(i)
+                else:
+                    texts[i] = out.text
+                    finished[i] = out.finish_reason == "stop"  # a complete short answer
+        # Plans: written up to </plan>; an unfinished plan ends the answer.
+        writing = [i for i in planning if PLAN_CLOSE not in texts[i]]
+        if writing:
+            outs = run(writing, cfg.max_plan_tokens, stop=(PLAN_CLOSE,))
+            for i, out in zip(writing, outs, strict=True):
+                texts[i] += out.text + (PLAN_CLOSE if out.finish_reason == "stop" else "")
+                finished[i] = out.finish_reason != "stop"
+        for i in planning:
+            if not finished[i]:
+                texts[i] = texts[i][: texts[i].index(PLAN_CLOSE)] + PLAN_CLOSE + "\n"
+        # Actions: every answer still open, in one call, with no new plan allowed.
+        acting = [i for i in range(len(prompts)) if not finished[i]]
+        if acting:
+            for i, out in zip(
+                acting, run(acting, cfg.max_action_tokens, banned=(PLAN_OPEN,)), strict=True
+            ):
+                texts[i] += out.text
+        return list(zip(texts, prompt_tokens, completion_tokens, strict=True))
 
     def _generate(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 DEFAULT_AGENTS = ("random", "llm:never", "llm:always", "llm:every:4", "llm:dynamic")
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             strategy = spec_text.split(":", 1)[1]
             agent = LLMAgent(backend, strategy)
             spec = AgentSpec(
-                name=f"{args.model}/{strategy}",
+                name=f"{Path(args.model).name}/{strategy}",
                 kind="llm",
                 strategy=strategy,
                 backend="transformers",

@@ -203,7 +203,7 @@ def render_html(entries: Sequence[Entry], protocol: str | None = None) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>dynplan-gym leaderboard</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
-        "padding:4px 8px;text-align:right}td:nth-child(2){text-align:left}"
+        "padding:4px 8px;text-align:right}td:nth-child(2),th:nth-child(2){text-align:left}"
         "tr.published{color:#777;font-style:italic}img{max-width:100%}</style></head><body>",
         "<h1>dynplan-gym leaderboard</h1>",
         "<p>Ranked by progression (mean share of the 22 achievements ± standard error). "

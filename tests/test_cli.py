@@ -4,35 +4,60 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from dynplan_cli import main
 
 
-def test_demo_plays_and_reports(capsys):
-    assert main(["demo", "--steps", "40", "--show-every", "20", "--seed", "1"]) == 0
+def test_play_plays_and_reports(capsys):
+    assert main(["play", "--steps", "40", "--show-every", "20", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "--- step 0" in out and "--- step 20" in out
     assert "new plan (" in out and "Plan: Collect wood" in out
     assert "achievements unlocked (" in out and "progression:" in out
 
 
-def test_demo_is_reproducible(capsys):
+def test_play_is_reproducible(capsys):
     outputs = []
     for _ in range(2):
-        main(["demo", "--steps", "30", "--seed", "4"])
+        main(["play", "--steps", "30", "--seed", "4"])
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1]
 
 
-def test_demo_rejects_bad_arguments():
+def test_play_rejects_bad_arguments():
     with pytest.raises(SystemExit):
-        main(["demo", "--steps", "0"])
+        main(["play", "--steps", "0"])
 
 
 def test_console_script_help():
     result = subprocess.run(
         [sys.executable, "-m", "dynplan_cli", "--help"], capture_output=True, text=True, check=True
     )
-    assert "demo" in result.stdout
+    for command in ("demo", "eval", "submit", "leaderboard", "play", "serve"):
+        assert command in result.stdout
+
+
+def test_main_job_with_the_random_agent_and_a_tiny_model(capsys, tiny_model_dir, tmp_path):
+    """`dynplan demo` end to end (random, and an LLM agent on a tiny model for speed)."""
+    assert (
+        main(
+            [
+                "demo",
+                "--agents",
+                "random",
+                "llm:every:4",
+                "--model",
+                str(tiny_model_dir),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "random: submitted as #" in out and f"{tiny_model_dir.name}/every:4" in out
+    assert "crafter-quick (v1)" in out and "HTML leaderboard:" in out
+    page = out.split("HTML leaderboard: ")[1].split()[0]
+    assert "<table" in Path(page).read_text()

@@ -60,8 +60,9 @@ def test_server_matches_the_backend_and_batches(server, tiny_backend):
 
 def test_agent_plays_through_the_server(server):
     agent = LLMAgent(OpenAIBackend(server.url, "tiny", timeout=30), "every:2", temperature=1.0)
-    infos, _ = play(agent, steps=4, episodes=2)
-    assert [info["num_plans"] for info in infos] == [2, 2]
+    infos, decisions = play(agent, steps=4, episodes=2)
+    assert sum(info["num_plans"] for info in infos) + agent.counters.missing_plans == 4
+    assert [d.raw.startswith("<plan>") for row in decisions for d in row] == [1, 1, 0, 0] * 2
 
 
 @pytest.mark.parametrize(
