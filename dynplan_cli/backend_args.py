@@ -30,3 +30,17 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     else:
         options.update(base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries)
     return options
+
+
+def agent_from_args(args: argparse.Namespace, *, history_length: int = 2, seed: int = 0):
+    """The agent that `--agent`, `--plans`, `--temperature` and the backend options describe."""
+    from agents.factory import make_agent
+
+    return make_agent(
+        args.agent,
+        backend_options=backend_options(args),
+        temperature=args.temperature,
+        history_length=history_length,
+        plans=args.plans,
+        seed=seed,
+    )

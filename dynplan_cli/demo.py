@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from agents.backends import make_backend
     from agents.factory import make_agent
     from agents.llm_agent import LLMAgent
-    from agents.paths import data_home
+    from agents.paths import data_home, safe_name
     from leaderboard.protocols import get_protocol
     from leaderboard.render import render_html, render_table
     from leaderboard.runner import RESULT, EvaluationRun
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             agent = make_agent(spec_text, seed=0)
             spec = AgentSpec(name=spec_text, kind=spec_text)
-        out = run_root / spec.name.replace("/", "_").replace(":", "-")
+        out = run_root / safe_name(spec.name)
         EvaluationRun(agent, spec, protocol, out, num_envs=args.num_envs).run(
             progress=not args.no_progress
         )

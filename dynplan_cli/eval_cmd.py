@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dynplan_cli.backend_args import add_backend_arguments, backend_options
+from dynplan_cli.backend_args import add_backend_arguments, agent_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,8 +53,7 @@ def agent_spec(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents.factory import make_agent
-    from agents.paths import data_home
+    from agents.paths import data_home, safe_name
     from leaderboard.protocols import get_protocol
     from leaderboard.runner import RESULT, EvaluationRun
     from leaderboard.schema import AgentSpec
@@ -67,16 +66,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("--resume needs --out (the run directory to continue)")
     else:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in spec.name)
-        out = data_home() / "runs" / f"{stamp}-{protocol.id}-{safe}"
-    agent = make_agent(
-        args.agent,
-        backend_options=backend_options(args),
-        temperature=args.temperature,
-        history_length=args.history,
-        plans=args.plans,
-        seed=args.agent_seed,
-    )
+        out = data_home() / "runs" / f"{stamp}-{protocol.id}-{safe_name(spec.name)}"
+    agent = agent_from_args(args, history_length=args.history, seed=args.agent_seed)
     run = EvaluationRun(
         agent, spec, protocol, out, num_envs=args.num_envs, agent_seed=args.agent_seed
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from dynplan_cli.backend_args import add_backend_arguments, backend_options
+from dynplan_cli.backend_args import add_backend_arguments, agent_from_args
 
 DEFAULT_PLAN = "Collect wood from trees, place a table, then make a wood pickaxe."
 
@@ -34,18 +34,11 @@ def run(args: argparse.Namespace) -> int:
     import gymnasium as gym
 
     import dynplan_gym
-    from agents.factory import make_agent
     from dynplan_gym.achievements import progression
 
     if args.steps < 1 or args.show_every < 1:
         raise SystemExit("--steps and --show-every must be >= 1")
-    agent = make_agent(
-        args.agent,
-        backend_options=backend_options(args),
-        temperature=args.temperature,
-        plans=args.plans,
-        seed=args.seed,
-    )
+    agent = agent_from_args(args, seed=args.seed)
     scripted_plan = args.plan if args.agent == "random" and not args.plans else ""
     env = gym.make(dynplan_gym.CRAFTER_ENV_ID)
     agent.reset(1)

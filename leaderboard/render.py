@@ -1,6 +1,7 @@
 """Rendering the leaderboard: terminal table, Markdown, a self-contained HTML page, JSON.
 
-Rows are ranked by progression. Published reference rows (BALROG, Crafter's scoreboard) are
+Each agent appears once per protocol, with its latest submission; rows are ranked by
+progression. Published reference rows (BALROG, Crafter's scoreboard) are
 shown in their protocol's table and marked as published, not reproduced here.
 """
 
@@ -50,6 +51,15 @@ class Row:
     published: str | None = None  # the source, for published rows
 
 
+def latest_per_agent(entries: Sequence[Entry], protocol: str) -> list[Entry]:
+    """The latest submission (highest id) of each agent on a protocol."""
+    latest: dict[str, Entry] = {}
+    for entry in sorted(entries, key=lambda e: e.id):
+        if entry.result.protocol.id == protocol:
+            latest[entry.result.agent.name] = entry
+    return list(latest.values())
+
+
 def rows_for(entries: Sequence[Entry], protocol: str) -> list[Row]:
     rows = [
         Row(
@@ -64,8 +74,7 @@ def rows_for(entries: Sequence[Entry], protocol: str) -> list[Row]:
             e.metrics.episodes,
             e.metrics.success_rates,
         )
-        for e in entries
-        if e.result.protocol.id == protocol
+        for e in latest_per_agent(entries, protocol)
     ]
     rows += [
         Row(p["name"], p.get("progression"), None, p.get("crafter_score"), published=p["source"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agents.paths import data_home
+from agents.paths import data_home, safe_name
 from leaderboard.metrics import Metrics, compute_metrics
 from leaderboard.schema import ResultFile, validate_result
 
@@ -161,8 +161,7 @@ def add_to_repository(result: ResultFile, directory: Path = SUBMISSIONS_DIR) -> 
     """Write a validated result into `leaderboard/submissions/` (trajectories stay out)."""
     text = canonical_json(result)
     sha = hashlib.sha256(text.encode()).hexdigest()[:10]
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in result.agent.name)
-    path = directory / f"{result.protocol.id}__{safe}__{sha}.json"
+    path = directory / f"{result.protocol.id}__{safe_name(result.agent.name)}__{sha}.json"
     directory.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n")
     return path

@@ -81,6 +81,10 @@ def test_rendering_ranks_and_marks_published_rows(tmp_path):
     assert [r["agent"] for r in board["crafter-quick"]] == ["strong", "weak"]
     page = render_html(entries)
     assert page.count("<img class='plot'") == 2 and "data:image/png;base64," in page
+    better = result([episode(s, unlocked=("collect_wood",)) for s in range(4)], name="weak")
+    submit(_write(tmp_path / "w2.json", better), store)  # weak submits again: one row, latest
+    table = render_table(store.entries(), "crafter-quick")
+    assert table.count("weak") == 1 and "4.5 ± 0.0" in table
     balrog = result([episode(s, length=2000) for s in range(10)], protocol_id="crafter-balrog")
     submit(_write(tmp_path / "b.json", balrog), store)
     table = render_table(store.entries(), "crafter-balrog")
