@@ -17,11 +17,16 @@ def make_agent(
     plans: str | Path | None = None,
     seed: int = 0,
 ) -> Agent:
-    """`random` or `llm:never|always|every:K|dynamic` (backend from `backend_options`)."""
+    """`random`, `expert` or `llm:never|always|every:K|dynamic` (backend from
+    `backend_options`)."""
     if spec == "random":
         from agents.random_agent import RandomAgent
 
         agent: Agent = RandomAgent(seed=seed)
+    elif spec == "expert":
+        from agents.expert import ExpertAgent
+
+        agent = ExpertAgent()
     elif spec.startswith("llm:"):
         from agents.backends import make_backend
         from agents.llm_agent import LLMAgent
@@ -35,7 +40,7 @@ def make_agent(
             backend, strategy, PromptConfig(history_length=history_length), temperature
         )
     else:
-        raise ValueError(f"unknown agent {spec!r}; expected 'random' or 'llm:<strategy>'")
+        raise ValueError(f"unknown agent {spec!r}; expected random, expert or llm:<strategy>")
     if plans:
         from agents.human_plan import HumanPlanAgent, PlanFileSource, TerminalSource
 

@@ -1,8 +1,8 @@
 """`dynplan demo`, the main job: evaluate the standard agents, submit, show the leaderboard.
 
-Runs the random agent and the embedded SmolLM2-135M under `never`, `always`, `every:4` and
-`dynamic` on `crafter-quick`, submits each result to the local leaderboard, prints the table
-and writes the HTML page into the data directory.
+Runs the random agent, the scripted expert and the embedded SmolLM2-135M under `never`,
+`always`, `every:4` and `dynamic` on `crafter-quick`, submits each result to the local
+leaderboard, prints the table and writes the HTML page into the data directory.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import time
 from pathlib import Path
 
-DEFAULT_AGENTS = ("random", "llm:never", "llm:always", "llm:every:4", "llm:dynamic")
+DEFAULT_AGENTS = ("random", "expert", "llm:never", "llm:always", "llm:every:4", "llm:dynamic")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,7 @@ from dynplan_cli.backend_args import add_backend_arguments, agent_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--agent", required=True, help="random or llm:<strategy>")
+    parser.add_argument("--agent", required=True, help="random, expert or llm:<strategy>")
     parser.add_argument("--protocol", default="crafter-quick")
     parser.add_argument("--num-envs", type=int, default=4, help="episodes run in lockstep")
     parser.add_argument(
@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def agent_spec(args: argparse.Namespace) -> dict:
     """What the result file records about the agent."""
     plans = Path(args.plans).stem if args.plans and args.plans != "-" else args.plans
-    if args.agent == "random":
-        spec = {"name": "random", "kind": "random"}
+    if args.agent in ("random", "expert"):
+        spec = {"name": args.agent, "kind": args.agent}
     else:
         model = args.model or "smollm2-135m"
         strategy = args.agent.split(":", 1)[1]
