@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "eval": ("dynplan_cli.eval_cmd", "evaluate an agent on a protocol"),
     "submit": ("dynplan_cli.submit", "validate a result file and add it to the leaderboard"),
     "leaderboard": ("dynplan_cli.leaderboard_cmd", "show the leaderboard"),
+    "data": ("dynplan_cli.data", "generate synthetic planning data from the scripted expert"),
     "serve": ("dynplan_cli.serve", "serve a local model over an OpenAI-compatible HTTP API"),
 }
 

@@ -36,7 +36,7 @@ def test_console_script_help():
     result = subprocess.run(
         [sys.executable, "-m", "dynplan_cli", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("demo", "eval", "submit", "leaderboard", "play", "serve"):
+    for command in ("demo", "eval", "submit", "leaderboard", "data", "play", "serve"):
         assert command in result.stdout
 
 

@@ -1,0 +1,188 @@
+"""Synthetic planning data: the scripted expert, written down as the LLM agent's prompts.
+
+For every step of an expert episode, a sample is the exact prompt `LLMAgent` would build (the
+shared `PromptBuilder`) and the exact answer its strategy expects: an optional
+`<plan>...</plan>` block, then the action's name. Per trajectory the generator draws:
+  * a planning schedule: `every:K` with K ~ U[2, 12] (the paper's), `dynamic` (plan when the
+    expert's subgoal changes or after losing health), `always` or `never`, mixed by weights;
+  * a plan style (`PLAN_STYLES`): the same plan written as numbered steps, a checklist, a
+    reason then steps, ... so a model learns to plan, not a template.
+Training seeds never overlap the leaderboard's evaluation seeds (checked).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from agents.expert import ExpertAgent
+from agents.parser import PLAN_CLOSE, PLAN_OPEN
+from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig
+from agents.strategy import PlanMode, Strategy
+from dynplan_gym.crafter_actions import ACTION_NAMES
+from dynplan_gym.crafter_env import DynPlanCrafterEnv
+from dynplan_gym.plan_cost import count_plan_tokens
+from leaderboard.protocols import EVALUATION_SEEDS, PROTOCOLS
+
+
+def _sentences(plan: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", plan.strip()) if s.strip()]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+PLAN_STYLES: dict[str, Callable[[str, str], str]] = {
+    "one_line": lambda plan, goal: " ".join(_sentences(plan)),
+    "numbered": lambda plan, goal: "\n".join(
+        f"{i}. {s}" for i, s in enumerate(_sentences(plan), 1)
+    ),
+    "checklist": lambda plan, goal: "\n".join(f"- [ ] {s}" for s in _sentences(plan)),
+    "bullets": lambda plan, goal: "\n".join(f"* {s}" for s in _sentences(plan)),
+    "goal_then_steps": lambda plan, goal: f"Goal: {goal}.\nSteps: {' '.join(_sentences(plan))}",
+    "reason_then_steps": lambda plan, goal: (
+        f"Reason: the next achievement to work on is {goal}.\nThen: {' '.join(_sentences(plan))}"
+    ),
+    "first_person": lambda plan, goal: (
+        "I will " + " Then I will ".join(_lower_first(s) for s in _sentences(plan))
+    ),
+    "terse": lambda plan, goal: (
+        f"{goal} -> " + "; ".join(s.rstrip(".").lower() for s in _sentences(plan))
+    ),
+}
+SCHEDULES = ("every", "dynamic", "always", "never")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """What to generate. The default finishes in minutes on 2 cores."""
+
+    trajectories: int = 128
+    max_steps: int = 250
+    seed: int = 0
+    first_env_seed: int = 10_000
+    schedule_weights: dict[str, float] = field(default_factory=lambda: {"every": 1.0})
+    k_range: tuple[int, int] = (2, 12)
+    styles: tuple[str, ...] = tuple(PLAN_STYLES)
+    history_length: int = 2
+
+    def __post_init__(self) -> None:
+        reserved = set(EVALUATION_SEEDS) | {s for p in PROTOCOLS.values() for s in p.seeds}
+        clash = sorted(reserved & set(self.env_seeds()))
+        if clash:
+            raise ValueError(
+                f"training seeds {clash[:5]}... overlap the leaderboard's evaluation seeds; "
+                f"set first_env_seed >= {max(reserved) + 1}"
+            )
+        unknown = set(self.schedule_weights) - set(SCHEDULES)
+        if unknown or not self.schedule_weights or min(self.schedule_weights.values()) < 0:
+            raise ValueError(f"schedule weights need names from {SCHEDULES} and weights >= 0")
+        if not set(self.styles) <= set(PLAN_STYLES) or not self.styles:
+            raise ValueError(f"styles must come from {sorted(PLAN_STYLES)}")
+
+    def env_seeds(self) -> range:
+        return range(self.first_env_seed, self.first_env_seed + self.trajectories)
+
+
+PAPER_SCALE = {"trajectories": 1024, "max_steps": 2000}
+
+
+def _goal_text(subgoal: str) -> str:
+    return subgoal.replace("_", " ")
+
+
+def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> dict:
+    """Write `samples.jsonl` and `card.json` into `out_dir`; return the card."""
+    from tqdm import tqdm
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(config.seed)
+    builder = PromptBuilder(PromptConfig(history_length=config.history_length))
+    names = list(config.schedule_weights)
+    weights = np.array([config.schedule_weights[n] for n in names], float)
+    counts: Counter = Counter()
+    plan_tokens: list[int] = []
+    per_schedule: dict[str, list[int]] = {}
+    with open(out / "samples.jsonl", "w") as f:
+        for seed in tqdm(config.env_seeds(), desc="expert trajectories", disable=not progress):
+            schedule = names[rng.choice(len(names), p=weights / weights.sum())]
+            if schedule == "every":
+                schedule = f"every:{int(rng.integers(config.k_range[0], config.k_range[1] + 1))}"
+            style = config.styles[int(rng.integers(len(config.styles)))]
+            planned = _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens)
+            per_schedule.setdefault(schedule.split(":")[0], []).append(planned)
+    card = {
+        "config": asdict(config),
+        "trajectories": config.trajectories,
+        "samples": counts["samples"],
+        "plan_rate": counts["plans"] / max(counts["samples"], 1),
+        "tokens_per_plan": float(np.mean(plan_tokens)) if plan_tokens else 0.0,
+        "actions": {ACTION_NAMES[i]: counts[f"action:{i}"] for i in range(len(ACTION_NAMES))},
+        "styles": {s: counts[f"style:{s}"] for s in config.styles},
+        "schedules": {s: len(v) for s, v in per_schedule.items()},
+    }
+    (out / "card.json").write_text(json.dumps(card, indent=1))
+    return card
+
+
+def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) -> int:
+    env = DynPlanCrafterEnv(length=config.max_steps)
+    expert = ExpertAgent()
+    expert.reset(1)
+    memory = EpisodeMemory()
+    strategy = Strategy.parse("dynamic" if schedule == "dynamic" else schedule)
+    obs, info = env.reset(seed=seed)
+    last_health = info["inventory"]["health"]
+    plans = 0
+    while True:
+        step = info["step"]
+        decision = expert.act([obs], [info])[0]
+        goal = _goal_text(decision.raw.split("[", 1)[1].split("]", 1)[0])
+        expert_plan = decision.raw.split("]: ", 1)[1]
+        mode = strategy.mode(step)
+        if schedule == "dynamic":
+            hurt = info["inventory"]["health"] < last_health
+            plan_now = bool(decision.plan) or hurt or step == 0
+        else:
+            plan_now = mode is PlanMode.REQUIRED
+        plan = PLAN_STYLES[style](expert_plan, goal) if plan_now else ""
+        prompt = builder.build(obs, step, memory, mode)
+        answer = ACTION_NAMES[decision.action]
+        if plan:
+            answer = f"{PLAN_OPEN}\n{plan}\n{PLAN_CLOSE}\n{answer}"
+            plans += 1
+            plan_tokens.append(count_plan_tokens(plan))
+        f.write(
+            json.dumps(
+                {
+                    "messages": [*prompt, {"role": "assistant", "content": answer}],
+                    "meta": {
+                        "seed": seed,
+                        "step": step,
+                        "schedule": schedule,
+                        "style": style,
+                        "subgoal": goal,
+                        "action": decision.action,
+                        "plan": plan,
+                    },
+                }
+            )
+            + "\n"
+        )
+        counts["samples"] += 1
+        counts["plans"] += bool(plan)
+        counts[f"action:{decision.action}"] += 1
+        counts[f"style:{style}"] += 1
+        memory.record(step, obs["text"], decision.action, config.history_length)
+        last_health = info["inventory"]["health"]
+        obs, _, terminated, truncated, info = env.step({"action": decision.action, "plan": plan})
+        if terminated or truncated:
+            return plans

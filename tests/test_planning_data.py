@@ -1,0 +1,112 @@
+"""Synthetic planning data: deterministic, disjoint from evaluation, parses back exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import defaultdict
+
+import pytest
+
+from agents.parser import parse_output
+from baselines.planning_data import PLAN_STYLES, DataConfig, generate
+from dynplan_cli import main
+
+SMALL = {"trajectories": 6, "max_steps": 60, "first_env_seed": 20_000}
+
+
+def _samples(path):
+    return [json.loads(line) for line in (path / "samples.jsonl").read_text().splitlines()]
+
+
+def test_deterministic(tmp_path):
+    config = DataConfig(schedule_weights={"every": 1, "dynamic": 1}, **SMALL)
+    generate(config, tmp_path / "a", progress=False)
+    generate(config, tmp_path / "b", progress=False)
+    digest = [
+        hashlib.sha256((tmp_path / d / "samples.jsonl").read_bytes()).hexdigest() for d in "ab"
+    ]
+    assert digest[0] == digest[1]
+
+
+def test_training_seeds_never_touch_evaluation_seeds():
+    with pytest.raises(ValueError, match="overlap the leaderboard's evaluation seeds"):
+        DataConfig(trajectories=5, first_env_seed=97)
+    with pytest.raises(ValueError, match="schedule weights"):
+        DataConfig(schedule_weights={"sometimes": 1})
+
+
+def test_every_sample_parses_back_to_the_experts_action_and_plan(tmp_path):
+    config = DataConfig(
+        schedule_weights={"every": 1, "dynamic": 1, "always": 1, "never": 1},
+        trajectories=12,
+        max_steps=40,
+        first_env_seed=30_000,
+    )
+    generate(config, tmp_path, progress=False)
+    samples = _samples(tmp_path)
+    for sample in samples:
+        assert [m["role"] for m in sample["messages"]] == ["system", "user", "assistant"]
+        parsed = parse_output(sample["messages"][-1]["content"])
+        assert parsed.valid and parsed.action == sample["meta"]["action"]
+        assert (parsed.plan or "") == sample["meta"]["plan"]
+
+
+def test_schedules_give_the_plan_rates_they_promise(tmp_path):
+    config = DataConfig(
+        schedule_weights={"every": 1, "always": 1, "never": 1, "dynamic": 1},
+        trajectories=16,
+        max_steps=50,
+        first_env_seed=40_000,
+    )
+    card = generate(config, tmp_path, progress=False)
+    by_trajectory = defaultdict(list)
+    for sample in _samples(tmp_path):
+        by_trajectory[sample["meta"]["seed"]].append(sample["meta"])
+    kinds = set()
+    for steps in by_trajectory.values():
+        schedule = steps[0]["schedule"]
+        kinds.add(schedule.split(":")[0])
+        plans = sum(bool(s["plan"]) for s in steps)
+        if schedule == "always":
+            assert plans == len(steps)
+        elif schedule == "never":
+            assert plans == 0
+        elif schedule.startswith("every:"):
+            k = int(schedule.split(":")[1])
+            assert 2 <= k <= 12 and plans == math.ceil(len(steps) / k)
+            assert all(bool(s["plan"]) == (s["step"] % k == 0) for s in steps)
+        else:  # dynamic: at subgoal changes (and harm), between never and always
+            assert 0 < plans < len(steps)
+    assert len(kinds) >= 3 and 0 < card["plan_rate"] < 1
+    assert set(card["styles"]) == set(PLAN_STYLES)
+
+
+def test_plan_styles_are_distinct():
+    plan = "Collect 4 wood. The nearest tree I have seen is 3 steps to your north-east."
+    written = {name: style(plan, "collect wood") for name, style in PLAN_STYLES.items()}
+    assert len(PLAN_STYLES) >= 8 and len(set(written.values())) == len(written)
+
+
+def test_cli_prints_the_card(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "data",
+                "crafter",
+                "--out",
+                str(tmp_path),
+                "--trajectories",
+                "3",
+                "--max-steps",
+                "20",
+                "--first-env-seed",
+                "50000",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "samples" in out and "plan_rate" in out and (tmp_path / "card.json").exists()
