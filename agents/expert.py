@@ -3,7 +3,8 @@
 It remembers the tiles it has seen (a map memory built from the local views), knows its own
 position by counting its moves (`info["player_pos"]`), status and inventory, and never reads
 the hidden map. Each step it picks the first subgoal that applies: answer a threat, drink,
-eat, sleep, then climb crafter's tech tree (wood, table, wood tools, stone, stone tools,
+eat, sleep (in a shelter dug into stone and sealed with a stone when it can), then climb
+crafter's tech tree (wood, table, wood tools, stone, stone tools,
 furnace, coal, iron, iron tools, diamond) with the side achievements on the way. It walks by
 shortest path on the remembered map, explores the nearest frontier when a target is unknown,
 and never steps onto lava. Requirements come from crafter's own rules data.
@@ -49,6 +50,7 @@ class Memory:
     subgoal: str = ""
     drinking: bool = False
     eating: bool = False
+    shelter: tuple | None = None  # (entrance cell, direction into the stone)
 
     def observe(self, pos: tuple[int, int], view: np.ndarray) -> None:
         width, height = view.shape
@@ -116,6 +118,7 @@ class Policy:
             return ACTION["noop"], "sleep", "Sleep until my energy is full."
         for rule in (
             self._fight,
+            self._leave_shelter,
             self._drink,
             self._eat,
             self._sleep,
@@ -181,9 +184,89 @@ class Policy:
         threat = any(ID[k] in self.m.visible for k in ("zombie", "skeleton"))
         day = self.info.get("daylight", 1.0) > 0.5
         first_nap = "wake_up" not in self.done and energy < 9 and self.step > 20
-        # Zombies come out in the dark and hit a sleeper hard: sleep by day unless exhausted.
+        tired = energy <= 4 or first_nap or (not day and energy < 9)
+        if tired and self.inv["wood_pickaxe"] and self.m.shelter is None:
+            self.m.shelter = self._find_shelter()
+        if tired and self.m.shelter is not None:
+            built = self._build_shelter()
+            if built:
+                return built
+        # In the open, zombies hit a sleeper hard: sleep by day unless exhausted.
         if ((day and (energy <= 4 or first_nap)) or energy <= 1) and not threat:
             return ACTION["sleep"], "wake_up", "Sleep now while no monster is near."
+        return None
+
+    def _enclosed(self) -> bool:
+        """No way out: the walkable cells reachable from here are at most this and one more."""
+        seen, queue = {self.pos}, deque([self.pos])
+        while queue and len(seen) <= 2:
+            cell = queue.popleft()
+            for d in DIRECTIONS:
+                nxt = _add(cell, d)
+                if nxt not in seen and self._terrain(nxt) in WALKABLE:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return len(seen) <= 2
+
+    def _leave_shelter(self):
+        if self.info.get("sleeping") or self.inv["energy"] < 9 or not self._enclosed():
+            return None
+        self.m.shelter = None
+        for d in DIRECTIONS:
+            if self._terrain(_add(self.pos, d)) == ID["stone"]:
+                return self._face_and(
+                    _add(self.pos, d), "do", "leave_shelter", "Mine my way out of the shelter."
+                )
+        return None
+
+    def _find_shelter(self):
+        """A walkable cell next to two cells of stone in a row, walled in on their sides."""
+        best = None
+        for o in self._walkable_cells():
+            if _manhattan(o, self.pos) > 15:
+                continue
+            for d in DIRECTIONS:
+                s1, s2 = _add(o, d), _add(o, (2 * d[0], 2 * d[1]))
+                if self._terrain(s1) != ID["stone"] or self._terrain(s2) != ID["stone"]:
+                    continue
+                side, other = (d[1], d[0]), (-d[1], -d[0])
+                walls = [
+                    _add(s1, side),
+                    _add(s1, other),
+                    _add(s2, side),
+                    _add(s2, other),
+                    _add(s2, d),
+                ]
+                if all(self._terrain(w) not in WALKABLE | {UNKNOWN} for w in walls) and (
+                    best is None or _manhattan(o, self.pos) < _manhattan(best[0], self.pos)
+                ):
+                    best = (o, d)
+        return best
+
+    def _build_shelter(self):
+        """Dig two cells into the stone, step back to face the entrance, seal it, sleep."""
+        entrance, d = self.m.shelter
+        s1, s2 = _add(entrance, d), _add(entrance, (2 * d[0], 2 * d[1]))
+        back = (-d[0], -d[1])
+        plan = "Dig a shelter into the stone, seal it with a stone and sleep."
+        if self._enclosed():
+            return ACTION["sleep"], "wake_up", "Sleep in the sealed shelter."
+        sealable = self._terrain(entrance) in WALKABLE and entrance not in self._occupied()
+        if self.pos == s1 and self.m.facing == back and self.inv["stone"] > 0 and sealable:
+            return ACTION["place_stone"], "shelter", plan
+        if self.pos == s2:
+            return ACTION[DIRECTIONS[back]], "shelter", plan
+        if self.pos in (entrance, s1):
+            ahead = _add(self.pos, d)
+            if self._terrain(ahead) == ID["stone"]:
+                return self._face_and(ahead, "do", "shelter", plan)
+            if self._terrain(ahead) in WALKABLE:
+                return ACTION[DIRECTIONS[d]], "shelter", plan
+        else:
+            first = self._first_step({entrance})
+            if first is not None:
+                return ACTION[DIRECTIONS[first]], "shelter", plan
+        self.m.shelter = None
         return None
 
     def _wood_tools(self):
