@@ -418,8 +418,15 @@ class Policy:
         }
         first = self._first_step(frontier)
         if first is None:
-            first = [d for d in DIRECTIONS if self._free(_add(self.pos, d))] or list(DIRECTIONS)
-            first = first[self.step % len(first)]
+            free = [d for d in DIRECTIONS if self._free(_add(self.pos, d))]
+            if not free:  # boxed in: turn to something that is not lava and work on it
+                solid = [d for d in DIRECTIONS if self._terrain(_add(self.pos, d)) != ID["lava"]]
+                if not solid:
+                    return ACTION["noop"], subgoal, plan
+                return self._face_and(
+                    _add(self.pos, solid[self.step % len(solid)]), "do", subgoal, plan
+                )
+            first = free[self.step % len(free)]
         return ACTION[DIRECTIONS[first]], subgoal, plan
 
     def _step_to_open_ground(self, subgoal: str, plan: str):

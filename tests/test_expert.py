@@ -74,3 +74,18 @@ def test_expert_uses_only_what_a_player_sees_and_explains_itself():
         obs, *_, info = env.step(decision.env_action())
     assert replay == actions  # deterministic
     assert np.isin(actions, range(17)).all()
+
+
+def test_expert_never_steps_onto_lava():
+    env = DynPlanCrafterEnv(length=600)
+    for seed in range(10):
+        agent = ExpertAgent()
+        agent.reset(1)
+        obs, info = env.reset(seed=seed)
+        while True:
+            decision = agent.act([obs], [info])[0]
+            obs, _, terminated, truncated, info = env.step(decision.env_action())
+            material, _ = env.core._world[env.core.player.pos]
+            assert material != "lava", (seed, info["step"])
+            if terminated or truncated:
+                break
