@@ -52,7 +52,7 @@ def test_plan_counts_follow_the_strategy(tiny_backend, strategy, plans):
     # A required plan the model leaves empty is counted missing, never invented.
     handed_in = [info["num_plans"] for info in infos]
     assert sum(handed_in) + agent.counters.missing_plans == plans * EPISODES
-    assert agent.counters.missing_plans <= EPISODES  # rare with a sampled random model
+    assert agent.counters.missing_plans <= 0.1 * plans * EPISODES  # rare for a random model
     assert all(n <= plans for n in handed_in)
     required = [t for t in range(STEPS) if agent.strategy.mode(t).value == "required"]
     assert len(required) == plans
