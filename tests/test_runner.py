@@ -91,7 +91,8 @@ def test_kill_9_mid_run_then_resume_loses_nothing(tmp_path):
     finished = len((killed / EPISODES).read_text().splitlines())
     assert 5 <= finished < 100, "the kill should land mid-run"
     partial = json.loads((killed / RESULT).read_text())
-    assert not partial["complete"] and len(partial["episodes"]) >= 5
+    # result.json is rewritten just after each append, so a kill can land in between.
+    assert not partial["complete"] and finished - len(partial["episodes"]) in (0, 1)
     subprocess.run(_eval(killed, "--resume"), check=True, capture_output=True, timeout=600)
     whole = tmp_path / "whole"
     subprocess.run(_eval(whole), check=True, capture_output=True, timeout=600)
