@@ -11,7 +11,7 @@ STAMP := $(VENV)/.setup-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_FLAGS ?=
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test bench lint learned clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ test: setup
 
 bench: setup
 	$(PY) -m pytest tests/benchmarks --benchmark-enable --benchmark-only $(PYTEST_FLAGS)
+
+# The learned dynamic planner's CPU recipe: data, SFT, RL, evaluation (resumable; ~1 h on 2 cores).
+learned: setup
+	DYNPLAN=$(VENV)/bin/dynplan bash scripts/learned_cpu.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -56,6 +56,7 @@ class LLMAgent:
         self.temperature = temperature
         self.counters = AgentCounters()
         self._memories: list[EpisodeMemory] = []
+        self.last_prompts: list[Prompt] = []  # what the last `act` answered
 
     @property
     def name(self) -> str:
@@ -73,10 +74,8 @@ class LLMAgent:
             if step == 0:
                 self._memories[slot] = EpisodeMemory()
         modes = [self.strategy.mode(step) for step in steps]
-        prompts = [
-            self.prompts.build(obs, step, self._memories[slot], mode)
-            for obs, step, slot, mode in zip(observations, steps, slots, modes, strict=True)
-        ]
+        prompts = self.build_prompts(observations, infos)
+        self.last_prompts = prompts
         answers = self._answer(prompts, modes)
         decisions = []
         for i, ((raw, prompt_tokens, completion_tokens), mode) in enumerate(
@@ -93,6 +92,16 @@ class LLMAgent:
             )
             decisions.append(decision)
         return decisions
+
+    def build_prompts(self, observations: list[dict], infos: list[dict]) -> list[Prompt]:
+        """The prompts `act` would answer now (episodes whose step is 0 start afresh)."""
+        slots = episode_slots(infos, len(observations), len(self._memories))
+        prompts = []
+        for obs, info, slot in zip(observations, infos, slots, strict=True):
+            step = int(info.get("step", 0))
+            memory = EpisodeMemory() if step == 0 else self._memories[slot]
+            prompts.append(self.prompts.build(obs, step, memory, self.strategy.mode(step)))
+        return prompts
 
     # -- decoding ----------------------------------------------------------------------------
     def _answer(self, prompts: list[Prompt], modes: list[PlanMode]) -> list[tuple[str, int, int]]:

@@ -33,6 +33,23 @@ EMBEDDED = {
 DEFAULT_MODEL = "smollm2-135m"
 
 
+# Trained checkpoints shipped in the repository (the CPU recipe of `make learned`):
+# name -> (model directory, adapter directory or None), under agents/checkpoints/.
+CHECKPOINTS_DIR = Path(__file__).parent / "checkpoints"
+CHECKPOINTS = {
+    "learned-dynamic": ("learned-dynamic", None),
+    "learned-dynamic+rl": ("learned-dynamic", "learned-dynamic-rl"),
+}
+
+
+def resolve_checkpoint(spec: str | Path) -> tuple[Path, Path | None]:
+    """(model directory, adapter directory or None) for a model name, checkpoint or path."""
+    if str(spec) in CHECKPOINTS:
+        model, adapter = CHECKPOINTS[str(spec)]
+        return CHECKPOINTS_DIR / model, CHECKPOINTS_DIR / adapter if adapter else None
+    return resolve_model(spec), None
+
+
 def resolve_model(spec: str | Path) -> Path:
     """A model directory for `spec`: an embedded model's name or a local HF directory."""
     if str(spec) in EMBEDDED:
@@ -41,7 +58,8 @@ def resolve_model(spec: str | Path) -> Path:
     if (path / "config.json").is_file():
         return path
     raise ValueError(
-        f"unknown model {str(spec)!r}: expected an embedded model ({', '.join(EMBEDDED)}) "
+        f"unknown model {str(spec)!r}: expected an embedded model ({', '.join(EMBEDDED)}), "
+        f"a shipped checkpoint ({', '.join(CHECKPOINTS)}) "
         f"or a local Hugging Face model directory containing config.json"
     )
 

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "submit": ("dynplan_cli.submit", "validate a result file and add it to the leaderboard"),
     "leaderboard": ("dynplan_cli.leaderboard_cmd", "show the leaderboard"),
     "data": ("dynplan_cli.data", "generate synthetic planning data from the scripted expert"),
+    "train": ("dynplan_cli.train", "train the learned dynamic planner: sft, then rl"),
     "serve": ("dynplan_cli.serve", "serve a local model over an OpenAI-compatible HTTP API"),
 }
 

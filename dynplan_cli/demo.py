@@ -1,8 +1,9 @@
 """`dynplan demo`, the main job: evaluate the standard agents, submit, show the leaderboard.
 
-Runs the random agent, the scripted expert and the embedded SmolLM2-135M under `never`,
-`always`, `every:4` and `dynamic` on `crafter-quick`, submits each result to the local
-leaderboard, prints the table and writes the HTML page into the data directory.
+Runs the random agent, the scripted expert, the embedded SmolLM2-135M under `never`,
+`always`, `every:4` and `dynamic`, and the shipped learned dynamic planners (SFT, SFT+RL) on
+`crafter-quick`, submits each result to the local leaderboard, prints the table and writes the
+HTML page into the data directory. An agent `llm:<strategy>@<model>` names its own model.
 """
 
 from __future__ import annotations
@@ -11,7 +12,18 @@ import argparse
 import time
 from pathlib import Path
 
-DEFAULT_AGENTS = ("random", "expert", "llm:never", "llm:always", "llm:every:4", "llm:dynamic")
+DEFAULT_AGENTS = (
+    "random",
+    "expert",
+    "llm:never",
+    "llm:always",
+    "llm:every:4",
+    "llm:dynamic",
+    "llm:dynamic@learned-dynamic",
+    "llm:dynamic@learned-dynamic+rl",
+)
+# The shipped learned planners sample, as they were trained to (seeded, so reproducible).
+CHECKPOINT_TEMPERATURE = 1.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from agents.backends import make_backend
     from agents.factory import make_agent
     from agents.llm_agent import LLMAgent
+    from agents.models import CHECKPOINTS
     from agents.paths import data_home, safe_name
     from leaderboard.protocols import get_protocol
     from leaderboard.render import render_html, render_table
@@ -39,21 +52,24 @@ def run(args: argparse.Namespace) -> int:
     run_root = data_home() / "runs" / f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     store = Store()
     store.sync_repository()
-    backend = None
+    backends: dict[str, object] = {}
     started = time.perf_counter()
     for spec_text in args.agents:
         if spec_text.startswith("llm:"):
-            if backend is None:
-                backend = make_backend("transformers", model=args.model)
-            strategy = spec_text.split(":", 1)[1]
-            agent = LLMAgent(backend, strategy)
+            strategy, _, model = spec_text[len("llm:") :].partition("@")
+            model = model or args.model
+            if model not in backends:
+                backends[model] = make_backend("transformers", model=model)
+            shipped = model in CHECKPOINTS
+            temperature = CHECKPOINT_TEMPERATURE if shipped else 0.0
+            agent = LLMAgent(backends[model], strategy, temperature=temperature)
             spec = AgentSpec(
-                name=f"{Path(args.model).name}/{strategy}",
+                name=model if shipped else f"{Path(model).name}/{strategy}",
                 kind="llm",
                 strategy=strategy,
                 backend="transformers",
-                model=args.model,
-                decoding={"temperature": 0.0},
+                model=model,
+                decoding={"temperature": temperature},
             )
         else:
             agent = make_agent(spec_text, seed=0)

@@ -24,9 +24,12 @@ def make_backend(
     transformers, the served model's name for openai."""
     if kind == "transformers":
         from agents.backends.transformers_backend import TransformersBackend
-        from agents.models import DEFAULT_MODEL, resolve_model
+        from agents.models import DEFAULT_MODEL, resolve_checkpoint
 
-        path = resolve_model(model or DEFAULT_MODEL)
+        path, shipped_adapter = resolve_checkpoint(model or DEFAULT_MODEL)
+        if adapter and shipped_adapter:
+            raise ValueError(f"{model} already names an adapter; drop --adapter")
+        adapter = adapter or shipped_adapter
         return TransformersBackend(path, adapter=adapter, dtype=dtype, device=device, seed=seed)
     if kind == "openai":
         from agents.backends.openai_backend import OpenAIBackend

@@ -77,12 +77,26 @@ class TransformersBackend:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-        self.model = model.to(device).eval()
-        self.device = torch.device(device)
+        self._attach(model.to(device).eval(), seed, prefix_cache, min_prefix_tokens)
+
+    @classmethod
+    def from_model(
+        cls, model, tokenizer, *, seed: int = 0, prefix_cache: bool = True, name: str = "in-memory"
+    ) -> TransformersBackend:
+        """Generate with a model already in memory (e.g. the policy being trained by RL).
+
+        Call `reset_cache()` whenever its weights change."""
+        backend = cls.__new__(cls)
+        backend.model_path, backend.adapter, backend.tokenizer = name, None, tokenizer
+        backend._attach(model, seed, prefix_cache, 16)
+        return backend
+
+    def _attach(self, model, seed: int, prefix_cache: bool, min_prefix_tokens: int) -> None:
+        self.model = model
+        self.device = next(model.parameters()).device
         self.prefix_cache = prefix_cache
         self.min_prefix_tokens = min_prefix_tokens
-        self._prefix_ids: list[int] = []
-        self._prefix_kv: DynamicCache | None = None
+        self.reset_cache()
         self._generator = torch.Generator(device=self.device).manual_seed(seed)
         self.stats = GenerationStats()
         eos = self.model.generation_config.eos_token_id
@@ -90,6 +104,11 @@ class TransformersBackend:
         self.eos_ids = {i for i in [*eos, self.tokenizer.eos_token_id] if i is not None}
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else min(self.eos_ids)
+
+    def reset_cache(self) -> None:
+        """Forget the cached prefix (its keys and values belong to the current weights)."""
+        self._prefix_ids: list[int] = []
+        self._prefix_kv: DynamicCache | None = None
 
     # -- prompts -----------------------------------------------------------------------------
     def encode(self, prompt: Prompt) -> list[int]:

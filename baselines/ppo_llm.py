@@ -1,0 +1,644 @@
+"""PPO with a planning cost on an LLM policy in DynPlanCrafter-v0 (`dynplan train rl`).
+
+Read top to bottom, CleanRL-style:
+  1. the policy is the SFT model with fresh LoRA adapters (or all weights, `--lora-rank 0`) and
+     a value head on its last hidden state; the frozen SFT model is the KL reference (with
+     LoRA: the same weights with the adapters switched off);
+  2. rollouts: `num_envs` envs in lockstep, one batched `LLMAgent` call per step (the agents'
+     three-call decoding: decide / plan / act); one env step = one completion;
+  3. each completion is scored by teacher forcing: its sequence log-prob is the sum of its
+     token log-probs, under the policy (old) and the reference; the value is read at the last
+     prompt token;
+  4. reward = the env's reward (task reward minus the plan cost: its coefficients are flags)
+     minus `kl_coef` x (log pi_old - log pi_ref) of the completion; advantages by GAE;
+  5. `epochs` passes of clipped-ratio policy loss + value loss over shuffled minibatches.
+Every update appends a line to log.jsonl / log.csv and redraws training.png; a checkpoint
+(adapter, value head, optimizer, counters) lets `--resume` continue at the next update.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from baselines.sft import cli_command
+from dynplan_gym.plan_cost import DEFAULT_PER_PLAN, DEFAULT_PER_TOKEN
+
+CARD = "card.json"
+LOG = "log.jsonl"
+VALUE_HEAD = "value_head.safetensors"
+CHECKPOINT = "checkpoint"
+
+
+@dataclass
+class PPOConfig:
+    """One RL run. Defaults are the CPU recipe's (the scratch SFT model, 2 cores)."""
+
+    model: str  # the SFT model directory
+    out: str
+    adapter: str | None = None  # the SFT adapter, if SFT trained one (merged into the model)
+    strategy: str = "dynamic"
+    num_envs: int = 8
+    rollout_steps: int = 32  # per env and update
+    updates: int = 40
+    epochs: int = 2
+    minibatch_size: int = 32
+    learning_rate: float = 3e-4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip: float = 0.2
+    value_coef: float = 0.5
+    kl_coef: float = 0.05
+    max_grad_norm: float = 1.0
+    temperature: float = 1.0
+    plan_cost_per_plan: float = DEFAULT_PER_PLAN
+    plan_cost_per_token: float = DEFAULT_PER_TOKEN
+    episode_length: int = 1000
+    first_env_seed: int = 20_000  # training seeds; the leaderboard evaluates on 0..99
+    lora_rank: int = 16  # 0: update all weights
+    lora_alpha: int = 32
+    lora_targets: list[str] = field(
+        default_factory=lambda: [
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "gate_proj",
+            "up_proj",
+            "down_proj",
+        ]
+    )
+    seed: int = 0
+
+
+# -- the policy --------------------------------------------------------------------------------
+class Policy:
+    """The LLM (with adapters) and its value head; `reference()` switches the adapters off."""
+
+    def __init__(self, config: PPOConfig, device: str = "cpu") -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = Path(config.model)
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+        if config.adapter:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, config.adapter).merge_and_unload()
+        self.frozen_reference = None
+        if config.lora_rank > 0:
+            from peft import LoraConfig, get_peft_model
+
+            targets = [t for t in config.lora_targets if _has_module(model, t)]
+            model = get_peft_model(
+                model,
+                LoraConfig(
+                    r=config.lora_rank,
+                    lora_alpha=config.lora_alpha,
+                    target_modules=targets,
+                    task_type="CAUSAL_LM",
+                ),
+            )
+        else:
+            import copy
+
+            self.frozen_reference = copy.deepcopy(model).eval().requires_grad_(False)
+        self.model = model.to(device)
+        hidden = model.config.hidden_size
+        torch.manual_seed(config.seed)
+        self.value_head = torch.nn.Linear(hidden, 1).to(device)
+        torch.nn.init.zeros_(self.value_head.weight)
+        torch.nn.init.zeros_(self.value_head.bias)
+        self.eos_id = self.tokenizer.eos_token_id
+
+    def parameters(self) -> list:
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        return trainable + list(self.value_head.parameters())
+
+    def reference(self):
+        """A context in which `self.model` computes the frozen SFT model."""
+        import contextlib
+
+        if self.frozen_reference is not None:
+            return _swap(self, self.frozen_reference)
+        if hasattr(self.model, "disable_adapter"):
+            return self.model.disable_adapter()
+        return contextlib.nullcontext()
+
+    def save(self, out: Path) -> None:
+        from safetensors.torch import save_file
+
+        self.model.save_pretrained(out, safe_serialization=True)
+        self.tokenizer.save_pretrained(out)
+        save_file(
+            {k: v.contiguous() for k, v in self.value_head.state_dict().items()}, out / VALUE_HEAD
+        )
+
+    def load(self, out: Path) -> None:
+        from safetensors.torch import load_file
+
+        if self.frozen_reference is None:  # LoRA: the adapter's weights
+            from peft import set_peft_model_state_dict
+            from peft.utils import load_peft_weights
+
+            set_peft_model_state_dict(self.model, load_peft_weights(str(out)))
+        else:
+            from transformers import AutoModelForCausalLM
+
+            weights = AutoModelForCausalLM.from_pretrained(out, local_files_only=True)
+            self.model.load_state_dict(weights.state_dict())
+        self.value_head.load_state_dict(load_file(out / VALUE_HEAD))
+
+
+def _has_module(model, name: str) -> bool:
+    return any(n.endswith("." + name) for n, _ in model.named_modules())
+
+
+class _swap:
+    """Temporarily use the frozen copy as `policy.model` (full-weight RL)."""
+
+    def __init__(self, policy: Policy, reference) -> None:
+        self.policy, self.reference = policy, reference
+
+    def __enter__(self):
+        self.live, self.policy.model = self.policy.model, self.reference
+
+    def __exit__(self, *exc):
+        self.policy.model = self.live
+
+
+# -- scoring completions by teacher forcing ------------------------------------------------------
+def encode_step(backend, prompt, raw: str, eos_id: int) -> tuple[list[int], int]:
+    """(prompt + answer ids, prompt length): the answer as the model would have to write it."""
+    prompt_ids = backend.encode(prompt)
+    answer_ids = backend.tokenizer(raw, add_special_tokens=False)["input_ids"] + [eos_id]
+    return prompt_ids + answer_ids, len(prompt_ids)
+
+
+def score(policy: Policy, prefix: list[int], rows: list[tuple[list[int], int]], value: bool):
+    """(sequence log-probs of the answers, values at the last prompt token) for `rows`.
+
+    Runs `prefix` (shared by every row) once, then the rows right-padded."""
+    import torch
+
+    from baselines.sft import SuffixCollator, prefix_forward
+
+    n = len(prefix)
+    batch = SuffixCollator(policy.tokenizer.pad_token_id or 0)(
+        [{"input_ids": ids[n:], "labels": ids[n:]} for ids, _ in rows]
+    )
+    device = next(policy.model.parameters()).device
+    ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
+    out = prefix_forward(policy.model, prefix, ids, mask, hidden_states=value)
+    logprobs = torch.log_softmax(out.logits[:, :-1].float(), -1)
+    token_logp = logprobs.gather(-1, ids[:, 1:, None]).squeeze(-1)
+    answer = torch.zeros_like(token_logp)
+    for i, (_, prompt_len) in enumerate(rows):
+        answer[i, prompt_len - n - 1 :] = 1  # token j+1 is predicted at position j
+    answer = answer * mask[:, 1:]
+    sequence_logp = (token_logp * answer).sum(-1)
+    if not value:
+        return sequence_logp, None
+    last_prompt = torch.tensor([p - n - 1 for _, p in rows], device=device)
+    hidden = out.hidden_states[-1][torch.arange(len(rows), device=device), last_prompt]
+    return sequence_logp, policy.value_head(hidden.float()).squeeze(-1)
+
+
+def gae(rewards, values, dones, next_value, gamma: float, lam: float):
+    """Generalised advantage estimates and returns; arrays are [steps, envs], `dones[t]` says
+    whether step t ended its episode (then nothing after it is bootstrapped)."""
+    import torch
+
+    steps = rewards.shape[0]
+    advantages = torch.zeros_like(rewards)
+    last = torch.zeros_like(next_value)
+    for t in reversed(range(steps)):
+        not_done = 1.0 - dones[t]
+        following = next_value if t == steps - 1 else values[t + 1]
+        delta = rewards[t] + gamma * following * not_done - values[t]
+        last = delta + gamma * lam * not_done * last
+        advantages[t] = last
+    return advantages, advantages + values
+
+
+def ppo_losses(new_logp, old_logp, advantages, new_values, returns, clip: float):
+    """(policy loss, value loss, fraction clipped, approx KL(old || new))."""
+    import torch
+
+    log_ratio = new_logp - old_logp
+    ratio = log_ratio.exp()
+    unclipped = -advantages * ratio
+    clipped = -advantages * torch.clamp(ratio, 1 - clip, 1 + clip)
+    policy_loss = torch.max(unclipped, clipped).mean()
+    value_loss = 0.5 * ((new_values - returns) ** 2).mean()
+    clip_fraction = ((ratio - 1).abs() > clip).float().mean()
+    approx_kl = ((ratio - 1) - log_ratio).mean()
+    return policy_loss, value_loss, clip_fraction, approx_kl
+
+
+# -- the run ------------------------------------------------------------------------------------
+class PPOTrainer:
+    """Rollouts, scoring and updates; state that `--resume` restores lives in `self.state`."""
+
+    def __init__(self, config: PPOConfig, progress: bool = True) -> None:
+        import gymnasium as gym
+        import torch
+
+        import dynplan_gym  # noqa: F401  (registers the env)
+        from agents.backends.transformers_backend import TransformersBackend
+        from agents.llm_agent import LLMAgent
+
+        self.config, self.progress = config, progress
+        self.out = Path(config.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        torch.manual_seed(config.seed)
+        self.policy = Policy(config, self.device)
+        self.optimizer = torch.optim.AdamW(
+            self.policy.parameters(), lr=config.learning_rate, weight_decay=0.0
+        )
+        self.backend = TransformersBackend.from_model(
+            self.policy.model, self.policy.tokenizer, seed=config.seed, name=config.model
+        )
+        self.agent = LLMAgent(self.backend, config.strategy, temperature=config.temperature)
+        self.envs = [
+            gym.make(
+                "DynPlanCrafter-v0",
+                length=config.episode_length,
+                plan_cost_per_plan=config.plan_cost_per_plan,
+                plan_cost_per_token=config.plan_cost_per_token,
+            )
+            for _ in range(config.num_envs)
+        ]
+        self.state: dict[str, Any] = {"update": 0, "env_steps": 0, "next_seed": 0}
+        self.prefix: list[int] | None = None
+
+    # -- environment ---------------------------------------------------------------------------
+    def _start_episodes(self) -> None:
+        self.agent.reset(self.config.num_envs)
+        self.obs, self.infos = [], []
+        for slot, env in enumerate(self.envs):
+            self._reset(slot, env)
+        self.episode = [{"return": 0.0, "length": 0} for _ in self.envs]
+
+    def _reset(self, slot: int, env) -> None:
+        seed = self.config.first_env_seed + self.state["next_seed"]
+        self.state["next_seed"] += 1
+        obs, info = env.reset(seed=seed)
+        info = {**info, "slot": slot}
+        if slot < len(self.obs):
+            self.obs[slot], self.infos[slot] = obs, info
+        else:
+            self.obs.append(obs)
+            self.infos.append(info)
+
+    def rollout(self) -> tuple[list[dict], dict]:
+        """`rollout_steps` lockstep steps of every env; (transitions, episode statistics)."""
+        from tqdm import tqdm
+
+        from dynplan_gym.achievements import progression
+
+        cfg = self.config
+        transitions: list[dict] = []
+        finished: list[dict] = []
+        plans = plan_tokens = unlocks = 0
+        self.backend.reset_cache()  # the weights changed since the last rollout
+        for _ in tqdm(
+            range(cfg.rollout_steps), desc="rollout", leave=False, disable=not self.progress
+        ):
+            decisions = self.agent.act(self.obs, self.infos)
+            for slot, (env, decision) in enumerate(zip(self.envs, decisions, strict=True)):
+                obs, reward, terminated, truncated, info = env.step(decision.env_action())
+                transitions.append(
+                    {
+                        "slot": slot,
+                        "prompt": self.agent.last_prompts[slot],
+                        "raw": decision.raw,
+                        "reward": float(reward),
+                        "done": bool(terminated or truncated),
+                    }
+                )
+                plans += info["new_plan"]
+                plan_tokens += info["plan_tokens"]
+                unlocks += len(info["unlocked"])
+                record = self.episode[slot]
+                record["return"] += reward
+                record["length"] += 1
+                self.obs[slot], self.infos[slot] = obs, {**info, "slot": slot}
+                if terminated or truncated:
+                    finished.append({**record, "progression": progression(info["achievements"])})
+                    self.episode[slot] = {"return": 0.0, "length": 0}
+                    self._reset(slot, env)
+        steps = len(transitions)
+        self.state["env_steps"] += steps
+        stats = {
+            "episodes": len(finished),
+            "return": _mean([e["return"] for e in finished]),
+            "progression": _mean([100 * e["progression"] for e in finished]),
+            "plans_per_100_steps": 100 * plans / steps,
+            "plan_tokens_per_step": plan_tokens / steps,
+            "unlocks_per_100_steps": 100 * unlocks / steps,
+            "reward_per_step": sum(t["reward"] for t in transitions) / steps,
+        }
+        return transitions, stats
+
+    # -- learning ------------------------------------------------------------------------------
+    def _encode(self, transitions: list[dict]) -> list[tuple[list[int], int]]:
+        from agents.backends.transformers_backend import common_prefix_length
+
+        rows = [
+            encode_step(self.backend, t["prompt"], t["raw"], self.policy.eos_id)
+            for t in transitions
+        ]
+        shared = min(common_prefix_length([r[0] for r in rows]), min(p for _, p in rows) - 1)
+        self.prefix = rows[0][0][:shared]
+        return rows
+
+    def _score_all(self, rows, value: bool, reference: bool = False):
+        import torch
+
+        logps, values = [], []
+        size = self.config.minibatch_size
+        with torch.no_grad():
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                if reference:
+                    with self.policy.reference():
+                        logp, _ = score(self.policy, self.prefix, chunk, value=False)
+                else:
+                    logp, v = score(self.policy, self.prefix, chunk, value=value)
+                    values.append(v)
+                logps.append(logp)
+        return torch.cat(logps), (torch.cat(values) if value and not reference else None)
+
+    def update(self, transitions: list[dict]) -> dict:
+        """Score the rollout, compute advantages, and run the PPO epochs."""
+        import torch
+
+        cfg = self.config
+        n_envs = cfg.num_envs
+        rows = self._encode(transitions)
+        self.policy.model.eval()
+        old_logp, values = self._score_all(rows, value=True)
+        ref_logp, _ = self._score_all(rows, value=False, reference=True)
+        kl = old_logp - ref_logp
+        rewards = torch.tensor([t["reward"] for t in transitions]) - cfg.kl_coef * kl
+        dones = torch.tensor([float(t["done"]) for t in transitions])
+        shape = (cfg.rollout_steps, n_envs)
+        # The value of the state after the last step (bootstrap), from the prompts it makes.
+        next_rows = [
+            encode_step(self.backend, p, "", self.policy.eos_id)
+            for p in self.agent.build_prompts(self.obs, self.infos)
+        ]
+        with torch.no_grad():
+            _, next_value = score(
+                self.policy, self.prefix[: _shared(self.prefix, next_rows)], next_rows, value=True
+            )
+        advantages, returns = gae(
+            rewards.view(shape),
+            values.view(shape),
+            dones.view(shape),
+            next_value,
+            cfg.gamma,
+            cfg.gae_lambda,
+        )
+        advantages, returns = advantages.flatten(), returns.flatten()
+        self.policy.model.train()
+        generator = torch.Generator().manual_seed(cfg.seed + self.state["update"])
+        totals: dict[str, list[float]] = {k: [] for k in ("pg", "vf", "clip", "approx_kl")}
+        first_ratio = None
+        for _epoch in range(cfg.epochs):
+            order = torch.randperm(len(rows), generator=generator)
+            for start in range(0, len(rows), cfg.minibatch_size):
+                index = order[start : start + cfg.minibatch_size]
+                new_logp, new_values = score(
+                    self.policy, self.prefix, [rows[i] for i in index.tolist()], value=True
+                )
+                if first_ratio is None:
+                    first_ratio = (new_logp.detach() - old_logp[index]).exp().mean().item()
+                adv = advantages[index]
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8) if len(index) > 1 else adv
+                pg, vf, clip_fraction, approx_kl = ppo_losses(
+                    new_logp, old_logp[index], adv, new_values, returns[index], cfg.clip
+                )
+                loss = pg + cfg.value_coef * vf
+                self.optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.policy.parameters(), cfg.max_grad_norm)
+                self.optimizer.step()
+                for key, value in zip(totals, (pg, vf, clip_fraction, approx_kl), strict=True):
+                    totals[key].append(float(value.detach()))
+        self.policy.model.eval()
+        return {
+            "kl_to_reference": float(kl.mean()),
+            "first_ratio": first_ratio,
+            "value_mean": float(values.mean()),
+            **{k: _mean(v) for k, v in totals.items()},
+        }
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+    def save_checkpoint(self) -> None:
+        import torch
+
+        directory = self.out / CHECKPOINT
+        directory.mkdir(exist_ok=True)
+        self.policy.save(directory)
+        torch.save(
+            {
+                "optimizer": self.optimizer.state_dict(),
+                "state": self.state,
+                "torch_rng": torch.get_rng_state(),
+            },
+            directory / "trainer.pt",
+        )
+
+    def load_checkpoint(self) -> bool:
+        import torch
+
+        directory = self.out / CHECKPOINT
+        if not (directory / "trainer.pt").is_file():
+            return False
+        self.policy.load(directory)
+        saved = torch.load(directory / "trainer.pt", weights_only=False)
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.state = saved["state"]
+        torch.set_rng_state(saved["torch_rng"])
+        _keep_log_until(self.out / LOG, self.state["update"])
+        return True
+
+    def log(self, row: dict) -> None:
+        with open(self.out / LOG, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        rows = read_log(self.out)
+        with open(self.out / "log.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        plot_log(rows, self.out / "training.png")
+
+    def train(self, resume: bool = False) -> dict:
+        """Run the remaining updates; write the final adapter and card; return the card."""
+        from tqdm import tqdm
+
+        if (self.out / CARD).exists():
+            card = json.loads((self.out / CARD).read_text())
+            if not resume:
+                raise FileExistsError(f"{self.out} already holds an RL run; pick another --out")
+            if card["config"] == asdict(self.config):
+                return card  # finished with this very config: nothing left to do
+        if not resume and (self.out / LOG).exists():
+            raise FileExistsError(f"{self.out} holds a started run; use --resume")
+        if resume:
+            self.load_checkpoint()
+        self._start_episodes()
+        cfg = self.config
+        bar = tqdm(
+            total=cfg.updates,
+            initial=self.state["update"],
+            desc="PPO updates",
+            disable=not self.progress,
+        )
+        while self.state["update"] < cfg.updates:
+            started = time.perf_counter()
+            transitions, stats = self.rollout()
+            learned = self.update(transitions)
+            self.state["update"] += 1
+            row = {
+                "update": self.state["update"],
+                "env_steps": self.state["env_steps"],
+                **stats,
+                **learned,
+                "seconds": time.perf_counter() - started,
+            }
+            self.save_checkpoint()
+            self.log(row)
+            bar.update(1)
+            bar.set_postfix(
+                unlocks_per_100=f"{stats['unlocks_per_100_steps']:.1f}",
+                plans_per_100=f"{stats['plans_per_100_steps']:.1f}",
+                kl=f"{learned['kl_to_reference']:.3f}",
+            )
+        bar.close()
+        self.policy.save(self.out)
+        card = {
+            "kind": "lora-adapter" if cfg.lora_rank > 0 else "model",
+            "base": cfg.model if not cfg.adapter else f"{cfg.model} + {cfg.adapter}",
+            "config": asdict(cfg),
+            "command": cli_command("dynplan train rl", cfg),
+            "sft": _sft_card(cfg.model),
+            "updates": self.state["update"],
+            "env_steps": self.state["env_steps"],
+            "log": read_log(self.out),
+            "versions": _versions(),
+        }
+        (self.out / CARD).write_text(json.dumps(card, indent=1))
+        return card
+
+
+def _sft_card(model: str) -> dict | None:
+    """What the SFT model's card says about its making (command, data, steps, losses)."""
+    path = Path(model) / CARD
+    if not path.is_file():
+        return None
+    card = json.loads(path.read_text())
+    keys = ("command", "data", "steps", "final_held_out_loss")
+    return {k: card.get(k) for k in keys}
+
+
+def _shared(prefix: list[int], rows: list[tuple[list[int], int]]) -> int:
+    from agents.backends.transformers_backend import common_prefix_length
+
+    return min(common_prefix_length([prefix, *[r[0] for r in rows]]), min(p for _, p in rows) - 1)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _versions() -> dict[str, str | None]:
+    from leaderboard.runner import package_versions
+
+    return package_versions()
+
+
+def read_log(out: str | Path) -> list[dict]:
+    path = Path(out) / LOG
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _keep_log_until(path: Path, update: int) -> None:
+    if path.exists():
+        rows = [
+            r
+            for r in (json.loads(x) for x in path.read_text().splitlines() if x.strip())
+            if r["update"] <= update
+        ]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def plot_log(rows: list[dict], path: Path) -> None:
+    """Return, progression, plans/100 steps, plan tokens/step and KL over updates."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [
+        ("return", "episode return"),
+        ("progression", "progression (%)"),
+        ("plans_per_100_steps", "plans / 100 steps"),
+        ("plan_tokens_per_step", "plan tokens / step"),
+        ("kl_to_reference", "KL to SFT reference"),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3))
+    updates = [r["update"] for r in rows]
+    for ax, (key, title) in zip(axes, panels, strict=True):
+        points = [(u, r[key]) for u, r in zip(updates, rows, strict=True) if r.get(key) is not None]
+        if points:
+            ax.plot(*zip(*points, strict=True), marker="o")
+        ax.set_title(title)
+        ax.set_xlabel("update")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+# -- command line -------------------------------------------------------------------------------
+def add_rl_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = PPOConfig(model="", out="")
+    parser.add_argument("--model", required=True, help="the SFT model directory")
+    parser.add_argument("--adapter", default=None, help="the SFT adapter, if SFT made one")
+    parser.add_argument("--out", required=True)
+    for name, value in asdict(defaults).items():
+        if name in ("model", "out", "adapter", "lora_targets"):
+            continue
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(flag, type=type(value), default=value, help=f"default {value}")
+    parser.add_argument("--lora-targets", default=",".join(defaults.lora_targets))
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    parser.add_argument("--no-progress", action="store_true")
+    parser.set_defaults(_stage="rl")
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    fields = set(PPOConfig.__dataclass_fields__)
+    values = {k: v for k, v in vars(args).items() if k in fields}
+    values["lora_targets"] = [t for t in args.lora_targets.split(",") if t]
+    config = PPOConfig(**values)
+    try:
+        card = PPOTrainer(config, progress=not args.no_progress).train(resume=args.resume)
+    except (FileExistsError, FileNotFoundError, ValueError) as err:
+        raise SystemExit(f"dynplan train rl: {err}") from None
+    last = card["log"][-1] if card["log"] else {}
+    print(f"adapter: {config.out} ({card['updates']} updates, {card['env_steps']} env steps)")
+    for key in ("progression", "plans_per_100_steps", "plan_tokens_per_step", "kl_to_reference"):
+        print(f"  last {key}: {last.get(key)}")
+    return 0

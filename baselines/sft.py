@@ -1,0 +1,444 @@
+"""Supervised fine-tuning of any causal LM on the synthetic planning data (`dynplan train sft`).
+
+A sample is a chat (system, user, assistant); the loss is on the assistant's tokens only. The
+model is a local Hugging Face directory (LoRA adapters via peft, or full fine-tuning) or
+`scratch:<size>`: a small Llama built from a config, with a tokenizer trained on the data.
+
+Every prompt starts with the same instruction (the system message, ~600 tokens). Training runs
+it once per batch and shares its KV cache across the batch, gradients included (the same trick
+the backend uses at inference), so a step pays for each sample's own ~300 tokens.
+The loop itself is `transformers.Trainer`: accumulation, held-out loss, checkpoints, resume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCRATCH_SIZES: dict[str, dict[str, int]] = {
+    # name: Llama shape; parameters are counted in the model card.
+    "tiny": {"hidden_size": 64, "layers": 2, "heads": 4, "kv_heads": 2, "vocab_size": 512},
+    "small": {"hidden_size": 128, "layers": 4, "heads": 4, "kv_heads": 2, "vocab_size": 2048},
+    "base": {"hidden_size": 256, "layers": 6, "heads": 8, "kv_heads": 4, "vocab_size": 4096},
+}
+CARD = "card.json"
+IGNORE = -100
+
+
+@dataclass
+class SFTConfig:
+    """One SFT run. Defaults are the CPU recipe's."""
+
+    data: str
+    out: str
+    model: str = "scratch:small"
+    lora_rank: int = 16  # 0: full fine-tuning (always for scratch models)
+    lora_alpha: int = 32
+    lora_targets: list[str] = field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"]
+    )
+    epochs: float = 1.0
+    max_steps: int = -1  # > 0 overrides epochs
+    learning_rate: float | None = None  # default: 1e-3 scratch, 2e-4 LoRA, 2e-5 full
+    batch_size: int = 16
+    grad_accum: int = 1
+    max_length: int = 2048
+    eval_fraction: float = 0.05  # held-out trajectories
+    eval_steps: int = 200
+    save_steps: int = 200
+    seed: int = 0
+    bf16: bool | None = None  # default: on GPU only
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.model.startswith("scratch:")
+
+    @property
+    def uses_lora(self) -> bool:
+        return self.lora_rank > 0 and not self.is_scratch
+
+    def lr(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 1e-3 if self.is_scratch else 2e-4 if self.uses_lora else 2e-5
+
+
+# -- data -------------------------------------------------------------------------------------
+def load_samples(path: str | Path) -> list[dict]:
+    """The samples of a dataset directory (or its samples.jsonl), with a clear error if bad."""
+    path = Path(path)
+    file = path / "samples.jsonl" if path.is_dir() else path
+    if not file.is_file():
+        raise FileNotFoundError(f"{file} not found; make one with `dynplan data crafter`")
+    samples = []
+    for n, line in enumerate(file.read_text().splitlines(), 1):
+        try:
+            sample = json.loads(line)
+            messages = sample["messages"]
+            assert messages[-1]["role"] == "assistant" and len(messages) >= 2
+        except (json.JSONDecodeError, KeyError, TypeError, AssertionError, IndexError):
+            raise ValueError(
+                f"{file}:{n}: expected a JSON object with 'messages' ending in an assistant turn"
+            ) from None
+        samples.append(sample)
+    if not samples:
+        raise ValueError(f"{file} holds no samples")
+    return samples
+
+
+def data_hash(path: str | Path) -> str:
+    """sha256 of the dataset's samples file."""
+    path = Path(path)
+    file = path / "samples.jsonl" if path.is_dir() else path
+    digest = hashlib.sha256()
+    with open(file, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def split_by_trajectory(samples: list[dict], eval_fraction: float, seed: int):
+    """(train, held-out): whole trajectories (by env seed) go to one side."""
+    seeds = sorted({s.get("meta", {}).get("seed", i) for i, s in enumerate(samples)})
+    held = max(1, round(eval_fraction * len(seeds))) if eval_fraction > 0 else 0
+    held_out = set(random.Random(seed).sample(seeds, min(held, len(seeds) - 1)))
+    train = [s for i, s in enumerate(samples) if s.get("meta", {}).get("seed", i) not in held_out]
+    test = [s for i, s in enumerate(samples) if s.get("meta", {}).get("seed", i) in held_out]
+    return train, test
+
+
+def encode_chat(tokenizer, messages: list[dict]) -> tuple[list[int], int]:
+    """(token ids of the whole chat, number of prompt tokens), tokenized exactly as the
+    transformers backend tokenizes the prompt at inference."""
+    prompt = tokenizer.apply_chat_template(
+        messages[:-1], tokenize=False, add_generation_prompt=True
+    )
+    whole = tokenizer.apply_chat_template(messages, tokenize=False)
+    if not whole.startswith(prompt):
+        raise ValueError("the chat template does not extend the prompt with the answer")
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(whole[len(prompt) :], add_special_tokens=False)["input_ids"]
+    return prompt_ids + answer_ids, len(prompt_ids)
+
+
+@dataclass
+class EncodedData:
+    """Samples as (suffix ids, labels) after the prefix all of them share."""
+
+    prefix: list[int]
+    train: list[dict]
+    test: list[dict]
+
+
+def encode_dataset(tokenizer, train: list[dict], test: list[dict], max_length: int):
+    """Tokenize, find the shared prefix, keep the suffixes (answers never cut)."""
+    from agents.backends.transformers_backend import common_prefix_length
+
+    encoded = [[encode_chat(tokenizer, s["messages"]) for s in part] for part in (train, test)]
+    every = [ids for part in encoded for ids, _ in part]
+    shared = min(common_prefix_length(every), min(n for part in encoded for _, n in part) - 1)
+    prefix = every[0][:shared]
+
+    def rows(part):
+        out = []
+        for ids, n_prompt in part:
+            labels = [IGNORE] * n_prompt + ids[n_prompt:]
+            ids, labels = ids[shared:], labels[shared:]
+            keep = max_length - shared
+            if len(ids) > keep:  # cut the oldest context, never the answer
+                ids, labels = ids[-keep:], labels[-keep:]
+            out.append({"input_ids": ids, "labels": labels})
+        return out
+
+    return EncodedData(prefix, *(rows(part) for part in encoded))
+
+
+class SuffixCollator:
+    """Right-pads suffixes into a batch; the shared prefix is added by the trainer."""
+
+    def __init__(self, pad_id: int) -> None:
+        self.pad_id = pad_id
+
+    def __call__(self, rows: list[dict]) -> dict:
+        import torch
+
+        width = max(len(r["input_ids"]) for r in rows)
+        ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, r in enumerate(rows):
+            n = len(r["input_ids"])
+            ids[i, :n] = torch.tensor(r["input_ids"])
+            labels[i, :n] = torch.tensor(r["labels"])
+            mask[i, :n] = 1
+        return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+def prefix_forward(model, prefix_ids, input_ids, attention_mask, hidden_states: bool = False):
+    """The model's output (logits, optionally hidden states) on the suffixes, given the shared
+    prefix run once for the whole batch (gradients flow through it)."""
+    import torch
+    from transformers import DynamicCache
+
+    rows, width = input_ids.shape
+    n = len(prefix_ids)
+    cache = DynamicCache()
+    if n:
+        device = input_ids.device
+        model(input_ids=torch.tensor([prefix_ids], device=device), cache=cache, use_cache=True)
+        cache.batch_repeat_interleave(rows)
+    full_mask = torch.cat([attention_mask.new_ones((rows, n)), attention_mask], 1)
+    positions = n + torch.arange(width, device=input_ids.device)[None].expand(rows, -1)
+    out = model(
+        input_ids=input_ids,
+        attention_mask=full_mask,
+        position_ids=positions,
+        cache=cache,
+        use_cache=True,
+        output_hidden_states=hidden_states,
+    )
+    return out
+
+
+def answer_loss(logits, labels, num_items: int | None = None):
+    """Cross-entropy of each labeled token given the tokens before it (sum / count)."""
+    import torch.nn.functional as F
+
+    shifted = logits[:, :-1].float()
+    target = labels[:, 1:]
+    total = F.cross_entropy(
+        shifted.reshape(-1, shifted.shape[-1]),
+        target.reshape(-1),
+        ignore_index=IGNORE,
+        reduction="sum",
+    )
+    count = num_items if num_items is not None else int((target != IGNORE).sum())
+    return total / max(count, 1)
+
+
+# -- models -----------------------------------------------------------------------------------
+def scratch_texts(samples: list[dict], limit: int = 4000) -> list[str]:
+    """Texts to train a scratch tokenizer on: a spread of the dataset's messages."""
+    step = max(1, len(samples) // limit)
+    return [m["content"] for s in samples[::step] for m in s["messages"]]
+
+
+def load_model(config: SFTConfig, samples: list[dict], device: str):
+    """(model, tokenizer, description of the base) for `config.model`."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if config.is_scratch:
+        from agents.scratch_model import build_scratch_model
+
+        size = config.model.split(":", 1)[1]
+        if size not in SCRATCH_SIZES:
+            raise ValueError(f"scratch size must be one of {sorted(SCRATCH_SIZES)}, got {size!r}")
+        shape = SCRATCH_SIZES[size]
+        base_dir = Path(config.out) / "checkpoints" / "init"
+        if not (base_dir / "config.json").is_file():
+            build_scratch_model(
+                base_dir,
+                scratch_texts(samples),
+                vocab_size=shape["vocab_size"],
+                hidden_size=shape["hidden_size"],
+                layers=shape["layers"],
+                heads=shape["heads"],
+                kv_heads=shape["kv_heads"],
+                seed=config.seed,
+            )
+        path, base = base_dir, {"scratch": size, **shape}
+    else:
+        from agents.models import resolve_model
+
+        path = resolve_model(config.model)
+        base = {"path": str(path)}
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    dtype = torch.bfloat16 if _bf16(config, device) else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, local_files_only=True)
+    if config.uses_lora:
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(
+            model,
+            LoraConfig(
+                r=config.lora_rank,
+                lora_alpha=config.lora_alpha,
+                target_modules=config.lora_targets,
+                task_type="CAUSAL_LM",
+            ),
+        )
+    return model.to(device), tokenizer, base
+
+
+def _bf16(config: SFTConfig, device: str) -> bool:
+    return config.bf16 if config.bf16 is not None else device == "cuda"
+
+
+def _device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+# -- training ---------------------------------------------------------------------------------
+def make_trainer(config: SFTConfig, model, tokenizer, data: EncodedData, progress: bool = True):
+    """A `transformers.Trainer` whose loss runs the shared prefix once per batch."""
+    from transformers import Trainer, TrainingArguments
+
+    prefix = data.prefix
+
+    class PrefixSharingTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            logits = prefix_forward(
+                model, prefix, inputs["input_ids"], inputs["attention_mask"]
+            ).logits
+            items = int(num_items_in_batch) if num_items_in_batch is not None else None
+            loss = answer_loss(logits, inputs["labels"], items)
+            return (loss, {"logits": logits}) if return_outputs else loss
+
+    device = str(next(model.parameters()).device)
+    args = TrainingArguments(
+        output_dir=str(Path(config.out) / "checkpoints"),
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        learning_rate=config.lr(),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        lr_scheduler_type="cosine",
+        warmup_steps=0.05,
+        weight_decay=0.0,
+        logging_steps=10,
+        logging_first_step=True,
+        eval_strategy="steps" if data.test else "no",
+        eval_steps=config.eval_steps,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        save_total_limit=2,
+        prediction_loss_only=True,
+        remove_unused_columns=False,
+        report_to=[],
+        seed=config.seed,
+        bf16=_bf16(config, device),
+        use_cpu=device == "cpu",
+        dataloader_num_workers=0,
+        disable_tqdm=not progress,
+    )
+    return PrefixSharingTrainer(
+        model=model,
+        args=args,
+        train_dataset=data.train,
+        eval_dataset=data.test or None,
+        data_collator=SuffixCollator(tokenizer.pad_token_id or 0),
+    )
+
+
+def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
+    """Run SFT; write the model (or adapter), tokenizer and model card to `config.out`."""
+    from transformers import set_seed
+
+    out = Path(config.out)
+    if (out / CARD).exists():
+        card = json.loads((out / CARD).read_text())
+        if not resume:
+            raise FileExistsError(f"{out} already holds a trained model; pick another --out")
+        if card["config"] == asdict(config):
+            return card  # finished with this very config: nothing left to do
+    out.mkdir(parents=True, exist_ok=True)
+    set_seed(config.seed)
+    samples = load_samples(config.data)
+    train, test = split_by_trajectory(samples, config.eval_fraction, config.seed)
+    device = _device()
+    model, tokenizer, base = load_model(config, samples, device)
+    data = encode_dataset(tokenizer, train, test, config.max_length)
+    trainer = make_trainer(config, model, tokenizer, data, progress)
+    checkpoints = out / "checkpoints"
+    has_checkpoint = checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*"))
+    trainer.train(resume_from_checkpoint=True if resume and has_checkpoint else None)
+    held_out = trainer.evaluate()["eval_loss"] if data.test else None
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    history = trainer.state.log_history
+    card = {
+        "kind": "lora-adapter" if config.uses_lora else "model",
+        "base": base,
+        "config": asdict(config),
+        "command": cli_command("dynplan train sft", config, {"learning_rate": "lr"}),
+        "data": _data_card(config.data),
+        "samples": {"train": len(data.train), "held_out": len(data.test)},
+        "shared_prefix_tokens": len(data.prefix),
+        "steps": trainer.state.global_step,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "train_loss": [{"step": h["step"], "loss": h["loss"]} for h in history if "loss" in h],
+        "held_out_loss": [
+            {"step": h["step"], "loss": h["eval_loss"]} for h in history if "eval_loss" in h
+        ],
+        "final_held_out_loss": held_out,
+        "device": device,
+        "versions": _versions(),
+    }
+    card["perplexity"] = math.exp(held_out) if held_out is not None else None
+    (out / CARD).write_text(json.dumps(card, indent=1))
+    write_model_readme(out, card)
+    return card
+
+
+def cli_command(prefix: str, config, renames: dict[str, str] | None = None) -> str:
+    """The command line that runs `config`: its required fields and every non-default one."""
+    import dataclasses
+    import shlex
+
+    parts = [prefix]
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if value == default:
+            continue
+        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
+        text = ",".join(value) if isinstance(value, list) else str(value)
+        parts.append(f"{flag} {shlex.quote(text)}")
+    return " ".join(parts)
+
+
+def _data_card(data: str) -> dict[str, Any]:
+    path = Path(data)
+    card_file = (path if path.is_dir() else path.parent) / "card.json"
+    card = json.loads(card_file.read_text()) if card_file.is_file() else {}
+    return {"path": str(path), "sha256": data_hash(path), "config": card.get("config")}
+
+
+def _versions() -> dict[str, str | None]:
+    from leaderboard.runner import package_versions
+
+    return package_versions()
+
+
+def write_model_readme(out: Path, card: dict) -> None:
+    """A short human-readable model card next to card.json."""
+    losses = card["train_loss"]
+    first, last = (losses[0]["loss"], losses[-1]["loss"]) if losses else (None, None)
+    lines = [
+        f"# {out.name}",
+        "",
+        f"SFT of `{card['base']}` on dynplan-gym synthetic planning data ({card['kind']}).",
+        "",
+        f"- command: `{card['command'] or 'train_sft(...)'}`",
+        f"- data: `{card['data']['path']}` (sha256 {card['data']['sha256'][:16]}...)",
+        f"- samples: {card['samples']['train']} train, {card['samples']['held_out']} held out",
+        f"- steps: {card['steps']}; train loss {first} -> {last}; "
+        f"held-out loss {card['final_held_out_loss']}",
+        f"- parameters: {card['parameters']:,} ({card['trainable_parameters']:,} trained)",
+        "",
+        "Load: `dynplan eval --agent llm:dynamic --backend transformers --model "
+        + ("BASE --adapter THIS_DIR`" if card["kind"] == "lora-adapter" else "THIS_DIR`"),
+        "",
+        "All numbers, the data config and versions are in `card.json`.",
+    ]
+    (out / "README.md").write_text("\n".join(lines) + "\n")

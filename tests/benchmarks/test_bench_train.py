@@ -1,0 +1,74 @@
+"""The SFT/RL training step: the shared instruction prefix run once per batch (with gradients)
+vs every sample run whole, on the same batch of real planning-data samples (scratch:tiny-sized
+model, this machine's threads)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from baselines.planning_data import DataConfig, generate
+from baselines.sft import (
+    IGNORE,
+    SuffixCollator,
+    answer_loss,
+    encode_dataset,
+    load_samples,
+    prefix_forward,
+)
+
+BATCH = 8
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, tiny_model_dir):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out = tmp_path_factory.mktemp("bench-data")
+    generate(DataConfig(trajectories=1, max_steps=BATCH), out, progress=False)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    data = encode_dataset(tokenizer, load_samples(out)[:BATCH], [], 4096)
+    shared = SuffixCollator(0)(data.train)
+    whole = SuffixCollator(0)(
+        [
+            {
+                "input_ids": data.prefix + r["input_ids"],
+                "labels": [IGNORE] * len(data.prefix) + r["labels"],
+            }
+            for r in data.train
+        ]
+    )
+    return model, data.prefix, shared, whole
+
+
+def _step(model, prefix, batch):
+    logits = prefix_forward(model, prefix, batch["input_ids"], batch["attention_mask"]).logits
+    answer_loss(logits, batch["labels"]).backward()
+    model.zero_grad()
+
+
+def test_train_step_whole_sequences(benchmark, compare, batch):
+    benchmark.group = "SFT step, 8 samples"
+    model, _, _, whole = batch
+    benchmark.pedantic(lambda: _step(model, [], whole), rounds=5, iterations=1, warmup_rounds=1)
+    compare(benchmark, "SFT step", reference=True)
+
+
+def test_train_step_shared_prefix(benchmark, compare, batch):
+    benchmark.group = "SFT step, 8 samples"
+    model, prefix, shared, whole = batch
+    with torch.no_grad():  # the same loss either way
+        a = answer_loss(
+            prefix_forward(model, prefix, shared["input_ids"], shared["attention_mask"]).logits,
+            shared["labels"],
+        )
+        b = answer_loss(
+            prefix_forward(model, [], whole["input_ids"], whole["attention_mask"]).logits,
+            whole["labels"],
+        )
+    assert a.item() == pytest.approx(b.item(), rel=1e-4)
+    benchmark.pedantic(
+        lambda: _step(model, prefix, shared), rounds=5, iterations=1, warmup_rounds=1
+    )
+    compare(benchmark, "SFT step")

@@ -1,0 +1,115 @@
+"""PPO on the LLM policy: GAE and losses by hand, ratio 1 and KL 0 at the start, logs, resume."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from baselines.ppo_llm import CARD, LOG, PPOConfig, PPOTrainer, gae, ppo_losses, read_log
+
+
+def test_gae_matches_hand_computation():
+    rewards = torch.tensor([[1.0], [0.0], [2.0]])
+    values = torch.tensor([[0.5], [0.2], [0.1]])
+    dones = torch.tensor([[0.0], [1.0], [0.0]])  # the second step ends an episode
+    next_value = torch.tensor([0.3])
+    gamma, lam = 0.9, 0.8
+    advantages, returns = gae(rewards, values, dones, next_value, gamma, lam)
+    d2 = 2.0 + gamma * 0.3 - 0.1
+    d1 = 0.0 - 0.2  # nothing after the episode's end is bootstrapped
+    d0 = 1.0 + gamma * 0.2 - 0.5
+    expected = torch.tensor([[d0 + gamma * lam * d1], [d1], [d2]])
+    assert torch.allclose(advantages, expected)
+    assert torch.allclose(returns, expected + values)
+
+
+def test_ppo_losses_at_ratio_one_and_when_clipped():
+    adv = torch.tensor([1.0, -1.0, 2.0])
+    logp = torch.tensor([-3.0, -2.0, -1.0])
+    pg, vf, clipped, approx_kl = ppo_losses(logp, logp, adv, torch.zeros(3), torch.ones(3), 0.2)
+    assert pg.item() == pytest.approx(-adv.mean().item())
+    assert vf.item() == pytest.approx(0.5) and clipped.item() == 0 and approx_kl.item() == 0
+    # A much likelier action with a positive advantage gains no more than the clip allows.
+    pg, _, clipped, _ = ppo_losses(
+        torch.tensor([0.0]),
+        torch.tensor([-2.0]),
+        torch.tensor([1.0]),
+        torch.zeros(1),
+        torch.zeros(1),
+        0.2,
+    )
+    assert pg.item() == pytest.approx(-1.2) and clipped.item() == 1
+
+
+def _config(model_dir, out, **overrides) -> PPOConfig:
+    settings = dict(
+        model=str(model_dir),
+        out=str(out),
+        num_envs=2,
+        rollout_steps=3,
+        updates=1,
+        epochs=2,
+        minibatch_size=4,
+        episode_length=50,
+        lora_rank=4,
+    )
+    settings.update(overrides)
+    return PPOConfig(**settings)
+
+
+def test_first_update_has_ratio_one_and_zero_kl_then_resumes(tiny_model_dir, tmp_path):
+    out = tmp_path / "rl"
+    first_run = PPOTrainer(_config(tiny_model_dir, out), progress=False)
+    card = first_run.train()
+    first = card["log"][0]
+    assert first["first_ratio"] == pytest.approx(1.0, abs=1e-4)
+    assert first["kl_to_reference"] == pytest.approx(0.0, abs=1e-5)  # fresh LoRA = reference
+    assert first["env_steps"] == 6 and (out / "training.png").stat().st_size > 0
+    assert (out / "adapter_model.safetensors").is_file() and (out / "log.csv").is_file()
+    with pytest.raises(FileExistsError):
+        PPOTrainer(_config(tiny_model_dir, out), progress=False).train()
+    again = PPOTrainer(_config(tiny_model_dir, out, updates=2), progress=False)
+    assert again.load_checkpoint() and again.state == first_run.state
+    for (name, trained), (_, loaded) in zip(_trainable(first_run), _trainable(again), strict=True):
+        assert torch.equal(trained, loaded), name
+    card = PPOTrainer(_config(tiny_model_dir, out, updates=2), progress=False).train(resume=True)
+    assert [row["update"] for row in read_log(out)] == [1, 2]
+    assert card["env_steps"] == 12 and json.loads((out / CARD).read_text())["updates"] == 2
+
+
+def _trainable(trainer):
+    return [(n, p) for n, p in trainer.policy.model.named_parameters() if p.requires_grad]
+
+
+def test_an_update_raises_the_rewarded_answers_and_moves_off_the_reference(
+    tiny_model_dir, tmp_path
+):
+    trainer = PPOTrainer(_config(tiny_model_dir, tmp_path / "rl", gamma=0.0), progress=False)
+    trainer._start_episodes()
+    transitions, _ = trainer.rollout()
+    signs = torch.tensor([1.0, -1.0] * (len(transitions) // 2))
+    for transition, sign in zip(transitions, signs.tolist(), strict=True):
+        transition["reward"] = sign
+    rows = trainer._encode(transitions)
+    before, _ = trainer._score_all(rows, value=False)
+    learned = trainer.update(transitions)
+    after, _ = trainer._score_all(rows, value=False)
+    reference, _ = trainer._score_all(rows, value=False, reference=True)
+    change = after - before
+    assert change[signs > 0].mean() > change[signs < 0].mean()
+    assert learned["pg"] != 0 and not torch.allclose(after, reference)
+
+
+def test_full_weight_updates_and_the_backend_loads_the_adapter(tiny_model_dir, tmp_path):
+    from agents.backends.transformers_backend import TransformersBackend
+
+    out = tmp_path / "rl-full"
+    card = PPOTrainer(_config(tiny_model_dir, out, lora_rank=0), progress=False).train()
+    assert card["kind"] == "model" and card["log"][0]["kl_to_reference"] == pytest.approx(0.0)
+    lora = tmp_path / "rl-lora"
+    PPOTrainer(_config(tiny_model_dir, lora), progress=False).train()
+    backend = TransformersBackend(tiny_model_dir, adapter=lora)
+    assert backend.generate([[{"role": "user", "content": "hi"}]], 2)[0].completion_tokens >= 1
+    assert len((lora / LOG).read_text().splitlines()) == 1

@@ -1,0 +1,140 @@
+"""SFT: prompts tokenized as at inference, loss on answers only, the shared-prefix forward,
+a loss that goes down, and a run that saves, loads and resumes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from agents.backends.transformers_backend import TransformersBackend
+from agents.llm_agent import LLMAgent
+from baselines.planning_data import DataConfig, generate
+from baselines.sft import (
+    CARD,
+    IGNORE,
+    SFTConfig,
+    SuffixCollator,
+    answer_loss,
+    encode_chat,
+    encode_dataset,
+    load_samples,
+    prefix_forward,
+    train_sft,
+)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    out = tmp_path_factory.mktemp("data")
+    generate(
+        DataConfig(trajectories=3, max_steps=24, schedule_weights={"every": 1, "dynamic": 1}),
+        out,
+        progress=False,
+    )
+    return out
+
+
+def test_prompt_tokens_match_inference_and_only_answers_are_labelled(dataset, tiny_backend):
+    sample = load_samples(dataset)[0]
+    ids, n_prompt = encode_chat(tiny_backend.tokenizer, sample["messages"])
+    assert ids[:n_prompt] == tiny_backend.encode(sample["messages"][:-1])
+    answer = tiny_backend.tokenizer.decode(ids[n_prompt:], skip_special_tokens=True)
+    assert answer.strip() == sample["messages"][-1]["content"].strip()
+    data = encode_dataset(tiny_backend.tokenizer, [sample], [], 4096)
+    row = data.train[0]
+    pairs = zip(row["input_ids"], row["labels"], strict=True)
+    labelled = [t for t, label in pairs if label != IGNORE]
+    assert labelled == ids[n_prompt:] and len(data.prefix) > 100  # the system message
+
+
+def test_prefix_forward_equals_a_full_forward(tiny_backend):
+    model = tiny_backend.model
+    prefix = list(range(5, 45))
+    rows = [{"input_ids": list(range(50, 50 + n)), "labels": [0] * n} for n in (3, 9)]
+    batch = SuffixCollator(0)(rows)
+    with torch.no_grad():
+        shared = prefix_forward(model, prefix, batch["input_ids"], batch["attention_mask"]).logits
+        for i, row in enumerate(rows):
+            full = model(input_ids=torch.tensor([prefix + row["input_ids"]])).logits[0, 40:]
+            n = len(row["input_ids"])
+            assert torch.allclose(full, shared[i, :n], atol=1e-4)
+
+
+def test_loss_decreases_on_a_fixed_batch(dataset, tiny_model_dir):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    data = encode_dataset(tokenizer, load_samples(dataset)[:8], [], 4096)
+    batch = SuffixCollator(0)(data.train)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(6):
+        logits = prefix_forward(model, data.prefix, batch["input_ids"], batch["attention_mask"])
+        loss = answer_loss(logits.logits, batch["labels"])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.8 * losses[0]
+
+
+def test_scratch_run_saves_a_loadable_model_and_resumes(dataset, tmp_path):
+    out = tmp_path / "sft"
+    config = SFTConfig(
+        data=str(dataset),
+        out=str(out),
+        model="scratch:tiny",
+        max_steps=2,
+        batch_size=4,
+        save_steps=2,
+        eval_steps=2,
+    )
+    card = train_sft(config, progress=False)
+    assert card["steps"] == 2 and card["kind"] == "model" and card["train_loss"][0]["step"] == 1
+    assert card["data"]["sha256"] and card["data"]["config"]["trajectories"] == 3
+    assert card["final_held_out_loss"] > 0 and card["samples"]["held_out"] > 0
+    saved = json.loads((out / CARD).read_text())
+    assert saved["config"]["model"] == "scratch:tiny"
+    with pytest.raises(FileExistsError):
+        train_sft(config, progress=False)
+    config.max_steps = 4
+    resumed = train_sft(config, resume=True, progress=False)
+    assert resumed["steps"] == 4
+    agent = LLMAgent(TransformersBackend(out), "dynamic", temperature=1.0)
+    from dynplan_gym.crafter_env import DynPlanCrafterEnv
+
+    env = DynPlanCrafterEnv()
+    obs, info = env.reset(seed=0)
+    agent.reset(1)
+    decision = agent.act([obs], [info])[0]
+    assert 0 <= decision.action < 17
+
+
+def test_lora_run_writes_an_adapter_the_backend_loads(dataset, tiny_model_dir, tmp_path):
+    out = tmp_path / "lora"
+    config = SFTConfig(
+        data=str(dataset),
+        out=str(out),
+        model=str(tiny_model_dir),
+        max_steps=2,
+        batch_size=4,
+        lora_rank=4,
+        eval_fraction=0,
+    )
+    card = train_sft(config, progress=False)
+    assert card["kind"] == "lora-adapter" and (out / "adapter_model.safetensors").is_file()
+    assert card["trainable_parameters"] < card["parameters"] / 2
+    backend = TransformersBackend(tiny_model_dir, adapter=out)
+    assert backend.generate([[{"role": "user", "content": "hi"}]], 2)[0].completion_tokens >= 1
+
+
+def test_bad_data_is_refused_clearly(tmp_path):
+    bad = tmp_path / "samples.jsonl"
+    bad.write_text('{"messages": [{"role": "user", "content": "no answer"}]}\n')
+    with pytest.raises(ValueError, match="ending in an assistant turn"):
+        load_samples(tmp_path)
+    with pytest.raises(FileNotFoundError, match="dynplan data crafter"):
+        load_samples(tmp_path / "missing")
