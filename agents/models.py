@@ -39,6 +39,8 @@ CHECKPOINTS_DIR = Path(__file__).parent / "checkpoints"
 CHECKPOINTS = {
     "learned-dynamic": ("learned-dynamic", None),
     "learned-dynamic+rl": ("learned-dynamic", "learned-dynamic-rl"),
+    # The control: the same model and recipe trained on never-plan data, same trajectories.
+    "learned-never": ("learned-never", None),
 }
 
 

@@ -94,6 +94,16 @@ class DataConfig:
 PAPER_SCALE = {"trajectories": 1024, "max_steps": 2000}
 
 
+def data_command(config: DataConfig) -> str:
+    """The `dynplan data crafter` command line that generates `config`'s dataset."""
+    weights = ",".join(f"{name}={weight:g}" for name, weight in config.schedule_weights.items())
+    return (
+        f"dynplan data crafter --trajectories {config.trajectories} --max-steps "
+        f"{config.max_steps} --seed {config.seed} --first-env-seed {config.first_env_seed} "
+        f"--schedules {weights}"
+    )
+
+
 def _goal_text(subgoal: str) -> str:
     return subgoal.replace("_", " ")
 
@@ -121,6 +131,7 @@ def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> 
             per_schedule.setdefault(schedule.split(":")[0], []).append(planned)
     card = {
         "config": asdict(config),
+        "command": data_command(config),
         "trajectories": config.trajectories,
         "samples": counts["samples"],
         "plan_rate": counts["plans"] / max(counts["samples"], 1),

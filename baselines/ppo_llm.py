@@ -33,6 +33,7 @@ CARD = "card.json"
 LOG = "log.jsonl"
 VALUE_HEAD = "value_head.safetensors"
 CHECKPOINT = "checkpoint"
+MERGED_SFT = "sft-merged"  # with an SFT adapter: the merged SFT model the RL adapter extends
 
 
 @dataclass
@@ -87,10 +88,14 @@ class Policy:
         path = Path(config.model)
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
-        if config.adapter:
+        if config.adapter:  # an SFT adapter: merge it, and keep the merged model for loading
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, config.adapter).merge_and_unload()
+            merged = Path(config.out) / MERGED_SFT
+            if not (merged / "config.json").is_file():
+                model.save_pretrained(merged, safe_serialization=True)
+                self.tokenizer.save_pretrained(merged)
         self.frozen_reference = None
         if config.lora_rank > 0:
             from peft import LoraConfig, get_peft_model
@@ -123,13 +128,9 @@ class Policy:
 
     def reference(self):
         """A context in which `self.model` computes the frozen SFT model."""
-        import contextlib
-
         if self.frozen_reference is not None:
             return _swap(self, self.frozen_reference)
-        if hasattr(self.model, "disable_adapter"):
-            return self.model.disable_adapter()
-        return contextlib.nullcontext()
+        return self.model.disable_adapter()
 
     def save(self, out: Path) -> None:
         from safetensors.torch import save_file
@@ -529,6 +530,7 @@ class PPOTrainer:
         card = {
             "kind": "lora-adapter" if cfg.lora_rank > 0 else "model",
             "base": cfg.model if not cfg.adapter else f"{cfg.model} + {cfg.adapter}",
+            "load_with": {"model": str(self.out / MERGED_SFT) if cfg.adapter else cfg.model},
             "config": asdict(cfg),
             "command": cli_command("dynplan train rl", cfg),
             "sft": _sft_card(cfg.model),
@@ -538,7 +540,46 @@ class PPOTrainer:
             "versions": _versions(),
         }
         (self.out / CARD).write_text(json.dumps(card, indent=1))
+        write_rl_readme(self.out, card)
         return card
+
+
+def write_rl_readme(out: Path, card: dict) -> None:
+    """A short human-readable card next to card.json, with the first and last updates."""
+    log = card["log"]
+
+    def window(rows: list[dict], key: str) -> str:
+        values = [r[key] for r in rows if r.get(key) is not None]
+        return f"{sum(values) / len(values):.2f}" if values else "n/a"
+
+    first, last = log[: max(1, len(log) // 4)], log[-max(1, len(log) // 4) :]
+    keys = (
+        "plans_per_100_steps",
+        "plan_tokens_per_step",
+        "unlocks_per_100_steps",
+        "reward_per_step",
+        "kl_to_reference",
+    )
+    rows = [f"| {k} | {window(first, k)} | {window(last, k)} |" for k in keys]
+    load = card.get("load_with", {}).get("model", card["config"]["model"])
+    lines = [
+        f"# {out.name}",
+        "",
+        f"PPO with a planning cost on `{card['base']}` ({card['kind']}, "
+        f"{card['updates']} updates, {card['env_steps']:,} env steps).",
+        "",
+        f"- command: `{card['command']}`",
+        f"- SFT command: `{(card.get('sft') or {}).get('command')}`",
+        f"- data command: `{((card.get('sft') or {}).get('data') or {}).get('command')}`",
+        "",
+        "| rollout mean | first quarter of updates | last quarter |",
+        "| --- | --- | --- |",
+        *rows,
+        "",
+        f"Load: `dynplan eval --agent llm:{card['config']['strategy']} --model {load} "
+        "--adapter THIS_DIR`. Per-update numbers: `log.csv`, `training.png`, `card.json`.",
+    ]
+    (out / "README.md").write_text("\n".join(lines) + "\n")
 
 
 def _sft_card(model: str) -> dict | None:

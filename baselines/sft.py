@@ -377,9 +377,13 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
         "parameters": sum(p.numel() for p in model.parameters()),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "train_loss": [{"step": h["step"], "loss": h["loss"]} for h in history if "loss" in h],
-        "held_out_loss": [
-            {"step": h["step"], "loss": h["eval_loss"]} for h in history if "eval_loss" in h
-        ],
+        "held_out_loss": list(
+            {
+                h["step"]: {"step": h["step"], "loss": h["eval_loss"]}
+                for h in history
+                if "eval_loss" in h
+            }.values()
+        ),
         "final_held_out_loss": held_out,
         "device": device,
         "versions": _versions(),
@@ -390,8 +394,11 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
     return card
 
 
-def cli_command(prefix: str, config, renames: dict[str, str] | None = None) -> str:
-    """The command line that runs `config`: its required fields and every non-default one."""
+def cli_command(
+    prefix: str, config, renames: dict[str, str] | None = None, always: tuple[str, ...] = ("model",)
+) -> str:
+    """The command line that runs `config`: its required fields, `always` and every non-default
+    one."""
     import dataclasses
     import shlex
 
@@ -399,7 +406,7 @@ def cli_command(prefix: str, config, renames: dict[str, str] | None = None) -> s
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        if value == default:
+        if value == default and f.name not in always:
             continue
         flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
         text = ",".join(value) if isinstance(value, list) else str(value)
@@ -411,7 +418,19 @@ def _data_card(data: str) -> dict[str, Any]:
     path = Path(data)
     card_file = (path if path.is_dir() else path.parent) / "card.json"
     card = json.loads(card_file.read_text()) if card_file.is_file() else {}
-    return {"path": str(path), "sha256": data_hash(path), "config": card.get("config")}
+    command = card.get("command")
+    if command is None and card.get("config"):
+        from baselines.planning_data import DataConfig, data_command
+
+        config = {**card["config"], "k_range": tuple(card["config"]["k_range"])}
+        config["styles"] = tuple(config["styles"])
+        command = data_command(DataConfig(**config))
+    return {
+        "path": str(path),
+        "sha256": data_hash(path),
+        "config": card.get("config"),
+        "command": command,
+    }
 
 
 def _versions() -> dict[str, str | None]:
@@ -423,17 +442,27 @@ def _versions() -> dict[str, str | None]:
 def write_model_readme(out: Path, card: dict) -> None:
     """A short human-readable model card next to card.json."""
     losses = card["train_loss"]
-    first, last = (losses[0]["loss"], losses[-1]["loss"]) if losses else (None, None)
+    first, last = (losses[0]["loss"], losses[-1]["loss"]) if losses else (math.nan, math.nan)
+    base = card["base"]
+    if "scratch" in base:
+        base = (
+            f"scratch:{base['scratch']} (a Llama: hidden {base['hidden_size']}, "
+            f"{base['layers']} layers, vocab {base['vocab_size']}, tokenizer trained on the data)"
+        )
+    else:
+        base = base["path"]
+    held_out = card["final_held_out_loss"]
     lines = [
         f"# {out.name}",
         "",
-        f"SFT of `{card['base']}` on dynplan-gym synthetic planning data ({card['kind']}).",
+        f"SFT of {base} on dynplan-gym synthetic planning data ({card['kind']}).",
         "",
         f"- command: `{card['command'] or 'train_sft(...)'}`",
         f"- data: `{card['data']['path']}` (sha256 {card['data']['sha256'][:16]}...)",
         f"- samples: {card['samples']['train']} train, {card['samples']['held_out']} held out",
-        f"- steps: {card['steps']}; train loss {first} -> {last}; "
-        f"held-out loss {card['final_held_out_loss']}",
+        f"- data command: `{card['data'].get('command')}`",
+        f"- steps: {card['steps']}; train loss {first:.3f} -> {last:.3f}; held-out loss "
+        + (f"{held_out:.3f}" if held_out is not None else "(none held out)"),
         f"- parameters: {card['parameters']:,} ({card['trainable_parameters']:,} trained)",
         "",
         "Load: `dynplan eval --agent llm:dynamic --backend transformers --model "

@@ -110,3 +110,12 @@ def test_cli_prints_the_card(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "samples" in out and "plan_rate" in out and (tmp_path / "card.json").exists()
+
+
+def test_the_cards_command_regenerates_the_same_samples(tmp_path):
+    config = DataConfig(schedule_weights={"every": 2, "never": 1}, seed=3, **SMALL)
+    card = generate(config, tmp_path / "a", progress=False)
+    argv = [*card["command"].split()[1:], "--out", str(tmp_path / "b"), "--no-progress"]
+    assert main(argv) == 0
+    files = [(tmp_path / d / "samples.jsonl").read_bytes() for d in "ab"]
+    assert files[0] == files[1]

@@ -113,3 +113,21 @@ def test_full_weight_updates_and_the_backend_loads_the_adapter(tiny_model_dir, t
     backend = TransformersBackend(tiny_model_dir, adapter=lora)
     assert backend.generate([[{"role": "user", "content": "hi"}]], 2)[0].completion_tokens >= 1
     assert len((lora / LOG).read_text().splitlines()) == 1
+
+
+def test_rl_on_an_sft_adapter_keeps_the_merged_model_to_load_with(tiny_model_dir, tmp_path):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from agents.backends.transformers_backend import TransformersBackend
+
+    sft = tmp_path / "sft-adapter"
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    lora = LoraConfig(r=2, target_modules=["q_proj"], init_lora_weights=False)
+    get_peft_model(base, lora).save_pretrained(sft)
+    out = tmp_path / "rl"
+    card = PPOTrainer(_config(tiny_model_dir, out, adapter=str(sft)), progress=False).train()
+    merged = card["load_with"]["model"]
+    assert merged.endswith("sft-merged")
+    backend = TransformersBackend(merged, adapter=out)
+    assert backend.generate([[{"role": "user", "content": "hi"}]], 2)[0].completion_tokens >= 1
