@@ -26,8 +26,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from baselines.sft import cli_command
+from baselines.sft import cli_command, shared_prompt_prefix
 from dynplan_gym.plan_cost import DEFAULT_PER_PLAN, DEFAULT_PER_TOKEN
+from leaderboard.runner import package_versions
 
 CARD = "card.json"
 LOG = "log.jsonl"
@@ -351,14 +352,11 @@ class PPOTrainer:
 
     # -- learning ------------------------------------------------------------------------------
     def _encode(self, transitions: list[dict]) -> list[tuple[list[int], int]]:
-        from agents.backends.transformers_backend import common_prefix_length
-
         rows = [
             encode_step(self.backend, t["prompt"], t["raw"], self.policy.eos_id)
             for t in transitions
         ]
-        shared = min(common_prefix_length([r[0] for r in rows]), min(p for _, p in rows) - 1)
-        self.prefix = rows[0][0][:shared]
+        self.prefix = rows[0][0][: shared_prompt_prefix(rows)]
         return rows
 
     def _score_all(self, rows, value: bool, reference: bool = False):
@@ -397,10 +395,9 @@ class PPOTrainer:
             encode_step(self.backend, p, "", self.policy.eos_id)
             for p in self.agent.build_prompts(self.obs, self.infos)
         ]
+        shared = shared_prompt_prefix(next_rows, self.prefix)
         with torch.no_grad():
-            _, next_value = score(
-                self.policy, self.prefix[: _shared(self.prefix, next_rows)], next_rows, value=True
-            )
+            _, next_value = score(self.policy, self.prefix[:shared], next_rows, value=True)
         advantages, returns = gae(
             rewards.view(shape),
             values.view(shape),
@@ -537,7 +534,7 @@ class PPOTrainer:
             "updates": self.state["update"],
             "env_steps": self.state["env_steps"],
             "log": read_log(self.out),
-            "versions": _versions(),
+            "versions": package_versions(),
         }
         (self.out / CARD).write_text(json.dumps(card, indent=1))
         write_rl_readme(self.out, card)
@@ -592,20 +589,8 @@ def _sft_card(model: str) -> dict | None:
     return {k: card.get(k) for k in keys}
 
 
-def _shared(prefix: list[int], rows: list[tuple[list[int], int]]) -> int:
-    from agents.backends.transformers_backend import common_prefix_length
-
-    return min(common_prefix_length([prefix, *[r[0] for r in rows]]), min(p for _, p in rows) - 1)
-
-
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
-
-
-def _versions() -> dict[str, str | None]:
-    from leaderboard.runner import package_versions
-
-    return package_versions()
 
 
 def read_log(out: str | Path) -> list[dict]:

@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leaderboard.runner import package_versions
+
 SCRATCH_SIZES: dict[str, dict[str, int]] = {
     # name: Llama shape; parameters are counted in the model card.
     "tiny": {"hidden_size": 64, "layers": 2, "heads": 4, "kv_heads": 2, "vocab_size": 512},
@@ -137,12 +139,10 @@ class EncodedData:
 
 def encode_dataset(tokenizer, train: list[dict], test: list[dict], max_length: int):
     """Tokenize, find the shared prefix, keep the suffixes (answers never cut)."""
-    from agents.backends.transformers_backend import common_prefix_length
-
     encoded = [[encode_chat(tokenizer, s["messages"]) for s in part] for part in (train, test)]
-    every = [ids for part in encoded for ids, _ in part]
-    shared = min(common_prefix_length(every), min(n for part in encoded for _, n in part) - 1)
-    prefix = every[0][:shared]
+    every = [row for part in encoded for row in part]
+    shared = shared_prompt_prefix(every)
+    prefix = every[0][0][:shared]
 
     def rows(part):
         out = []
@@ -156,6 +156,15 @@ def encode_dataset(tokenizer, train: list[dict], test: list[dict], max_length: i
         return out
 
     return EncodedData(prefix, *(rows(part) for part in encoded))
+
+
+def shared_prompt_prefix(rows: list[tuple[list[int], int]], prefix: list[int] | None = None) -> int:
+    """How many leading tokens every (ids, prompt length) row shares (and `prefix`, if given),
+    leaving each prompt at least one token of its own."""
+    from agents.backends.transformers_backend import common_prefix_length
+
+    sequences = [ids for ids, _ in rows] + ([prefix] if prefix is not None else [])
+    return min(common_prefix_length(sequences), min(n for _, n in rows) - 1)
 
 
 class SuffixCollator:
@@ -386,7 +395,7 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
         ),
         "final_held_out_loss": held_out,
         "device": device,
-        "versions": _versions(),
+        "versions": package_versions(),
     }
     card["perplexity"] = math.exp(held_out) if held_out is not None else None
     (out / CARD).write_text(json.dumps(card, indent=1))
@@ -431,12 +440,6 @@ def _data_card(data: str) -> dict[str, Any]:
         "config": card.get("config"),
         "command": command,
     }
-
-
-def _versions() -> dict[str, str | None]:
-    from leaderboard.runner import package_versions
-
-    return package_versions()
 
 
 def write_model_readme(out: Path, card: dict) -> None:
