@@ -40,7 +40,8 @@ test: setup
 bench: setup
 	$(PY) -m pytest tests/benchmarks --benchmark-enable --benchmark-only $(PYTEST_FLAGS)
 
-# The learned dynamic planner's CPU recipe: data, SFT, RL, evaluation (resumable; ~1 h on 2 cores).
+# The learned dynamic planner's CPU recipe: data, SFT, RL, evaluation on development seeds, and
+# the never-plan control (resumable; sizes are environment variables of the script).
 learned: setup
 	DYNPLAN=$(VENV)/bin/dynplan bash scripts/learned_cpu.sh
 

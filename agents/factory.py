@@ -8,12 +8,36 @@ from typing import Any
 from agents.protocol import Agent
 
 
+def model_prompt_config(
+    kind: str,
+    model: str | None,
+    history_length: int | None = None,
+    adapter: str | None = None,
+):
+    """The prompt a model is played with: the one its SFT card records (an SFT adapter's
+    card first, then the model's), else the default; `history_length` overrides the history
+    shown in full."""
+    import dataclasses
+
+    from agents.prompts import PromptConfig
+
+    config = PromptConfig()
+    if kind == "transformers":
+        from agents.models import DEFAULT_MODEL, checkpoint_prompt_config, resolve_checkpoint
+
+        path, shipped_adapter = resolve_checkpoint(model or DEFAULT_MODEL)
+        config = checkpoint_prompt_config(adapter or shipped_adapter, fallback=path)
+    if history_length is not None:
+        config = dataclasses.replace(config, history_length=history_length)
+    return config
+
+
 def make_agent(
     spec: str,
     *,
     backend_options: dict[str, Any] | None = None,
     temperature: float = 0.0,
-    history_length: int = 2,
+    history_length: int | None = None,
     plans: str | Path | None = None,
     seed: int = 0,
 ) -> Agent:
@@ -30,15 +54,16 @@ def make_agent(
     elif spec.startswith("llm:"):
         from agents.backends import make_backend
         from agents.llm_agent import LLMAgent
-        from agents.prompts import PromptConfig
         from agents.strategy import Strategy
 
         strategy = Strategy.parse(spec[len("llm:") :])  # fail before loading a model
         options = dict(backend_options or {"kind": "transformers"})
-        backend = make_backend(options.pop("kind"), seed=seed, **options)
-        agent = LLMAgent(
-            backend, strategy, PromptConfig(history_length=history_length), temperature
+        kind = options.pop("kind")
+        prompt = model_prompt_config(
+            kind, options.get("model"), history_length, options.get("adapter")
         )
+        backend = make_backend(kind, seed=seed, **options)
+        agent = LLMAgent(backend, strategy, prompt, temperature)
     else:
         raise ValueError(f"unknown agent {spec!r}; expected random, expert or llm:<strategy>")
     if plans:

@@ -70,9 +70,6 @@ class LLMAgent:
     def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
         slots = episode_slots(infos, len(observations), len(self._memories))
         steps = [int(info.get("step", 0)) for info in infos]
-        for slot, step in zip(slots, steps, strict=True):
-            if step == 0:
-                self._memories[slot] = EpisodeMemory()
         modes = [self.strategy.mode(step) for step in steps]
         prompts = self.build_prompts(observations, infos)
         self.last_prompts = prompts
@@ -88,18 +85,22 @@ class LLMAgent:
                 steps[i],
                 observations[i]["text"],
                 decision.action,
-                self.config.history_length,
+                self.config.memory_length,
             )
             decisions.append(decision)
         return decisions
 
     def build_prompts(self, observations: list[dict], infos: list[dict]) -> list[Prompt]:
-        """The prompts `act` would answer now (episodes whose step is 0 start afresh)."""
+        """The prompts `act` would answer now (episodes whose step is 0 start afresh); the
+        terrain in view goes into each episode's map memory."""
         slots = episode_slots(infos, len(observations), len(self._memories))
         prompts = []
         for obs, info, slot in zip(observations, infos, slots, strict=True):
             step = int(info.get("step", 0))
-            memory = EpisodeMemory() if step == 0 else self._memories[slot]
+            if step == 0:
+                self._memories[slot] = EpisodeMemory()
+            memory = self._memories[slot]
+            memory.observe(obs, info)
             prompts.append(self.prompts.build(obs, step, memory, self.strategy.mode(step)))
         return prompts
 

@@ -52,6 +52,25 @@ def resolve_checkpoint(spec: str | Path) -> tuple[Path, Path | None]:
     return resolve_model(spec), None
 
 
+def checkpoint_prompt_config(model_dir: str | Path | None, fallback: str | Path | None = None):
+    """The `PromptConfig` a model was trained with: the `prompt` of the SFT card in
+    `model_dir` (else in `fallback`), or the default prompt for any other model."""
+    import json
+
+    from agents.prompts import PromptConfig
+
+    prompt = None
+    for directory in (model_dir, fallback):
+        card = Path(directory) / "card.json" if directory else None
+        if card and card.is_file():
+            prompt = json.loads(card.read_text()).get("prompt")
+            if prompt:
+                break
+    if not prompt:
+        return PromptConfig()
+    return PromptConfig.from_dict(prompt)
+
+
 def resolve_model(spec: str | Path) -> Path:
     """A model directory for `spec`: an embedded model's name or a local HF directory."""
     if str(spec) in EMBEDDED:

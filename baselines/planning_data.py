@@ -28,7 +28,7 @@ from agents.strategy import PlanMode, Strategy
 from dynplan_gym.crafter_actions import ACTION_NAMES
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
 from dynplan_gym.plan_cost import count_plan_tokens
-from leaderboard.protocols import EVALUATION_SEEDS, PROTOCOLS
+from leaderboard.protocols import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, PROTOCOLS
 
 
 def _sentences(plan: str) -> list[str]:
@@ -71,10 +71,21 @@ class DataConfig:
     schedule_weights: dict[str, float] = field(default_factory=lambda: {"every": 1.0})
     k_range: tuple[int, int] = (2, 12)
     styles: tuple[str, ...] = tuple(PLAN_STYLES)
-    history_length: int = 2
+    # the prompt (a model trained on the data is played with it; the card records it)
+    history_length: int = PromptConfig.history_length
+    recent_actions: int = PromptConfig.recent_actions
+    map_memory: bool = True  # the "You remember" lines
+
+    def prompt_config(self) -> PromptConfig:
+        return PromptConfig(
+            history_length=self.history_length,
+            recent_actions=self.recent_actions,
+            remembered_kinds=PromptConfig.remembered_kinds if self.map_memory else (),
+        )
 
     def __post_init__(self) -> None:
-        reserved = set(EVALUATION_SEEDS) | {s for p in PROTOCOLS.values() for s in p.seeds}
+        reserved = set(EVALUATION_SEEDS) | set(DEVELOPMENT_SEEDS)
+        reserved |= {s for p in PROTOCOLS.values() for s in p.seeds}
         clash = sorted(reserved & set(self.env_seeds()))
         if clash:
             raise ValueError(
@@ -86,6 +97,7 @@ class DataConfig:
             raise ValueError(f"schedule weights need names from {SCHEDULES} and weights >= 0")
         if not set(self.styles) <= set(PLAN_STYLES) or not self.styles:
             raise ValueError(f"styles must come from {sorted(PLAN_STYLES)}")
+        self.prompt_config()  # checks the prompt's settings
 
     def env_seeds(self) -> range:
         return range(self.first_env_seed, self.first_env_seed + self.trajectories)
@@ -97,10 +109,18 @@ PAPER_SCALE = {"trajectories": 1024, "max_steps": 2000}
 def data_command(config: DataConfig) -> str:
     """The `dynplan data crafter` command line that generates `config`'s dataset."""
     weights = ",".join(f"{name}={weight:g}" for name, weight in config.schedule_weights.items())
+    prompt = "".join(
+        f" --{flag} {value}"
+        for flag, value, default in (
+            ("history", config.history_length, PromptConfig.history_length),
+            ("recent-actions", config.recent_actions, PromptConfig.recent_actions),
+        )
+        if value != default
+    )
     return (
         f"dynplan data crafter --trajectories {config.trajectories} --max-steps "
         f"{config.max_steps} --seed {config.seed} --first-env-seed {config.first_env_seed} "
-        f"--schedules {weights}"
+        f"--schedules {weights}{prompt}" + ("" if config.map_memory else " --no-map-memory")
     )
 
 
@@ -115,7 +135,7 @@ def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(config.seed)
-    builder = PromptBuilder(PromptConfig(history_length=config.history_length))
+    builder = PromptBuilder(config.prompt_config())
     names = list(config.schedule_weights)
     weights = np.array([config.schedule_weights[n] for n in names], float)
     counts: Counter = Counter()
@@ -132,6 +152,7 @@ def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> 
     card = {
         "config": asdict(config),
         "command": data_command(config),
+        "prompt": builder.config.to_dict(),  # a model trained on this data is prompted so
         "trajectories": config.trajectories,
         "samples": counts["samples"],
         "plan_rate": counts["plans"] / max(counts["samples"], 1),
@@ -165,6 +186,7 @@ def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) 
         else:
             plan_now = mode is PlanMode.REQUIRED
         plan = PLAN_STYLES[style](expert_plan, goal) if plan_now else ""
+        memory.observe(obs, info)
         prompt = builder.build(obs, step, memory, mode)
         answer = ACTION_NAMES[decision.action]
         if plan:
@@ -192,7 +214,7 @@ def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) 
         counts["plans"] += bool(plan)
         counts[f"action:{decision.action}"] += 1
         counts[f"style:{style}"] += 1
-        memory.record(step, obs["text"], decision.action, config.history_length)
+        memory.record(step, obs["text"], decision.action, builder.config.memory_length)
         last_health = info["inventory"]["health"]
         obs, _, terminated, truncated, info = env.step({"action": decision.action, "plan": plan})
         if terminated or truncated:

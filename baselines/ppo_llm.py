@@ -22,12 +22,13 @@ import argparse
 import csv
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from baselines.sft import cli_command, shared_prompt_prefix
-from dynplan_gym.plan_cost import DEFAULT_PER_PLAN, DEFAULT_PER_TOKEN
+from agents.devices import resolve_device, resolve_dtype
+from baselines.configs import PPOConfig, cli_command
+from baselines.sft import shared_prompt_prefix
 from leaderboard.runner import package_versions
 
 CARD = "card.json"
@@ -37,58 +38,18 @@ CHECKPOINT = "checkpoint"
 MERGED_SFT = "sft-merged"  # with an SFT adapter: the merged SFT model the RL adapter extends
 
 
-@dataclass
-class PPOConfig:
-    """One RL run. Defaults are the CPU recipe's (the scratch SFT model, 2 cores)."""
-
-    model: str  # the SFT model directory
-    out: str
-    adapter: str | None = None  # the SFT adapter, if SFT trained one (merged into the model)
-    strategy: str = "dynamic"
-    num_envs: int = 8
-    rollout_steps: int = 32  # per env and update
-    updates: int = 40
-    epochs: int = 2
-    minibatch_size: int = 32
-    learning_rate: float = 3e-4
-    gamma: float = 0.99
-    gae_lambda: float = 0.95
-    clip: float = 0.2
-    value_coef: float = 0.5
-    kl_coef: float = 0.05
-    max_grad_norm: float = 1.0
-    temperature: float = 1.0
-    plan_cost_per_plan: float = DEFAULT_PER_PLAN
-    plan_cost_per_token: float = DEFAULT_PER_TOKEN
-    episode_length: int = 1000
-    first_env_seed: int = 20_000  # training seeds; the leaderboard evaluates on 0..99
-    lora_rank: int = 16  # 0: update all weights
-    lora_alpha: int = 32
-    lora_targets: list[str] = field(
-        default_factory=lambda: [
-            "q_proj",
-            "k_proj",
-            "v_proj",
-            "o_proj",
-            "gate_proj",
-            "up_proj",
-            "down_proj",
-        ]
-    )
-    seed: int = 0
-
-
 # -- the policy --------------------------------------------------------------------------------
 class Policy:
     """The LLM (with adapters) and its value head; `reference()` switches the adapters off."""
 
-    def __init__(self, config: PPOConfig, device: str = "cpu") -> None:
+    def __init__(self, config: PPOConfig, device: str) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         path = Path(config.model)
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+        dtype = getattr(torch, resolve_dtype(config.dtype, device))
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, local_files_only=True)
         if config.adapter:  # an SFT adapter: merge it, and keep the merged model for loading
             from peft import PeftModel
 
@@ -114,7 +75,7 @@ class Policy:
         else:
             import copy
 
-            self.frozen_reference = copy.deepcopy(model).eval().requires_grad_(False)
+            self.frozen_reference = copy.deepcopy(model).to(device).eval().requires_grad_(False)
         self.model = model.to(device)
         hidden = model.config.hidden_size
         torch.manual_seed(config.seed)
@@ -255,11 +216,12 @@ class PPOTrainer:
         import dynplan_gym  # noqa: F401  (registers the env)
         from agents.backends.transformers_backend import TransformersBackend
         from agents.llm_agent import LLMAgent
+        from agents.models import checkpoint_prompt_config
 
         self.config, self.progress = config, progress
+        self.device = resolve_device(config.device)
         self.out = Path(config.out)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.device = "cuda" if torch.cuda.is_available() else "cpu"
         torch.manual_seed(config.seed)
         self.policy = Policy(config, self.device)
         self.optimizer = torch.optim.AdamW(
@@ -268,7 +230,12 @@ class PPOTrainer:
         self.backend = TransformersBackend.from_model(
             self.policy.model, self.policy.tokenizer, seed=config.seed, name=config.model
         )
-        self.agent = LLMAgent(self.backend, config.strategy, temperature=config.temperature)
+        self.agent = LLMAgent(
+            self.backend,
+            config.strategy,
+            checkpoint_prompt_config(config.adapter or config.model),  # as SFT trained it
+            temperature=config.temperature,
+        )
         self.envs = [
             gym.make(
                 "DynPlanCrafter-v0",
@@ -387,8 +354,10 @@ class PPOTrainer:
         old_logp, values = self._score_all(rows, value=True)
         ref_logp, _ = self._score_all(rows, value=False, reference=True)
         kl = old_logp - ref_logp
-        rewards = torch.tensor([t["reward"] for t in transitions]) - cfg.kl_coef * kl
-        dones = torch.tensor([float(t["done"]) for t in transitions])
+        device = kl.device
+        rewards = torch.tensor([t["reward"] for t in transitions], device=device)
+        rewards = rewards - cfg.kl_coef * kl
+        dones = torch.tensor([float(t["done"]) for t in transitions], device=device)
         shape = (cfg.rollout_steps, n_envs)
         # The value of the state after the last step (bootstrap), from the prompts it makes.
         next_rows = [
@@ -408,11 +377,11 @@ class PPOTrainer:
         )
         advantages, returns = advantages.flatten(), returns.flatten()
         self.policy.model.train()
-        generator = torch.Generator().manual_seed(cfg.seed + self.state["update"])
+        generator = torch.Generator(device=device).manual_seed(cfg.seed + self.state["update"])
         totals: dict[str, list[float]] = {k: [] for k in ("pg", "vf", "clip", "approx_kl")}
         first_ratio = None
         for _epoch in range(cfg.epochs):
-            order = torch.randperm(len(rows), generator=generator)
+            order = torch.randperm(len(rows), generator=generator, device=device)
             for start in range(0, len(rows), cfg.minibatch_size):
                 index = order[start : start + cfg.minibatch_size]
                 new_logp, new_values = score(
@@ -530,6 +499,8 @@ class PPOTrainer:
             "load_with": {"model": str(self.out / MERGED_SFT) if cfg.adapter else cfg.model},
             "config": asdict(cfg),
             "command": cli_command("dynplan train rl", cfg),
+            "device": self.device,
+            "dtype": resolve_dtype(cfg.dtype, self.device),
             "sft": _sft_card(cfg.model),
             "updates": self.state["update"],
             "env_steps": self.state["env_steps"],
@@ -638,27 +609,10 @@ def plot_log(rows: list[dict], path: Path) -> None:
 
 
 # -- command line -------------------------------------------------------------------------------
-def add_rl_arguments(parser: argparse.ArgumentParser) -> None:
-    defaults = PPOConfig(model="", out="")
-    parser.add_argument("--model", required=True, help="the SFT model directory")
-    parser.add_argument("--adapter", default=None, help="the SFT adapter, if SFT made one")
-    parser.add_argument("--out", required=True)
-    for name, value in asdict(defaults).items():
-        if name in ("model", "out", "adapter", "lora_targets"):
-            continue
-        flag = "--" + name.replace("_", "-")
-        parser.add_argument(flag, type=type(value), default=value, help=f"default {value}")
-    parser.add_argument("--lora-targets", default=",".join(defaults.lora_targets))
-    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
-    parser.add_argument("--no-progress", action="store_true")
-    parser.set_defaults(_stage="rl")
-
-
 def run_from_args(args: argparse.Namespace) -> int:
-    fields = set(PPOConfig.__dataclass_fields__)
-    values = {k: v for k, v in vars(args).items() if k in fields}
-    values["lora_targets"] = [t for t in args.lora_targets.split(",") if t]
-    config = PPOConfig(**values)
+    from baselines.configs import config_from_args
+
+    config = config_from_args(PPOConfig, args)
     try:
         card = PPOTrainer(config, progress=not args.no_progress).train(resume=args.resume)
     except (FileExistsError, FileNotFoundError, ValueError) as err:

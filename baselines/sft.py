@@ -16,10 +16,12 @@ import hashlib
 import json
 import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from agents.devices import resolve_device, resolve_dtype
+from baselines.configs import SFTConfig, cli_command
 from leaderboard.runner import package_versions
 
 SCRATCH_SIZES: dict[str, dict[str, int]] = {
@@ -30,44 +32,6 @@ SCRATCH_SIZES: dict[str, dict[str, int]] = {
 }
 CARD = "card.json"
 IGNORE = -100
-
-
-@dataclass
-class SFTConfig:
-    """One SFT run. Defaults are the CPU recipe's."""
-
-    data: str
-    out: str
-    model: str = "scratch:small"
-    lora_rank: int = 16  # 0: full fine-tuning (always for scratch models)
-    lora_alpha: int = 32
-    lora_targets: list[str] = field(
-        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"]
-    )
-    epochs: float = 1.0
-    max_steps: int = -1  # > 0 overrides epochs
-    learning_rate: float | None = None  # default: 1e-3 scratch, 2e-4 LoRA, 2e-5 full
-    batch_size: int = 16
-    grad_accum: int = 1
-    max_length: int = 2048
-    eval_fraction: float = 0.05  # held-out trajectories
-    eval_steps: int = 200
-    save_steps: int = 200
-    seed: int = 0
-    bf16: bool | None = None  # default: on GPU only
-
-    @property
-    def is_scratch(self) -> bool:
-        return self.model.startswith("scratch:")
-
-    @property
-    def uses_lora(self) -> bool:
-        return self.lora_rank > 0 and not self.is_scratch
-
-    def lr(self) -> float:
-        if self.learning_rate is not None:
-            return self.learning_rate
-        return 1e-3 if self.is_scratch else 2e-4 if self.uses_lora else 2e-5
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -268,7 +232,7 @@ def load_model(config: SFTConfig, samples: list[dict], device: str):
         path = resolve_model(config.model)
         base = {"path": str(path)}
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    dtype = torch.bfloat16 if _bf16(config, device) else torch.float32
+    dtype = getattr(torch, resolve_dtype(config.dtype, device))
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, local_files_only=True)
     if config.uses_lora:
         from peft import LoraConfig, get_peft_model
@@ -285,14 +249,12 @@ def load_model(config: SFTConfig, samples: list[dict], device: str):
     return model.to(device), tokenizer, base
 
 
-def _bf16(config: SFTConfig, device: str) -> bool:
-    return config.bf16 if config.bf16 is not None else device == "cuda"
-
-
-def _device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
+def _device(config: SFTConfig) -> str:
+    """The device SFT trains on; `transformers.Trainer` puts a GPU run on cuda:0."""
+    device = resolve_device(config.device)
+    if device.startswith("cuda:") and device != "cuda:0":
+        raise ValueError(f"SFT trains on cuda:0; pick {device} with CUDA_VISIBLE_DEVICES")
+    return device
 
 
 # -- training ---------------------------------------------------------------------------------
@@ -334,7 +296,7 @@ def make_trainer(config: SFTConfig, model, tokenizer, data: EncodedData, progres
         remove_unused_columns=False,
         report_to=[],
         seed=config.seed,
-        bf16=_bf16(config, device),
+        bf16=resolve_dtype(config.dtype, device) == "bfloat16",
         use_cpu=device == "cpu",
         dataloader_num_workers=0,
         disable_tqdm=not progress,
@@ -359,11 +321,11 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
             raise FileExistsError(f"{out} already holds a trained model; pick another --out")
         if card["config"] == asdict(config):
             return card  # finished with this very config: nothing left to do
+    device = _device(config)
     out.mkdir(parents=True, exist_ok=True)
     set_seed(config.seed)
     samples = load_samples(config.data)
     train, test = split_by_trajectory(samples, config.eval_fraction, config.seed)
-    device = _device()
     model, tokenizer, base = load_model(config, samples, device)
     data = encode_dataset(tokenizer, train, test, config.max_length)
     trainer = make_trainer(config, model, tokenizer, data, progress)
@@ -380,6 +342,7 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
         "config": asdict(config),
         "command": cli_command("dynplan train sft", config, {"learning_rate": "lr"}),
         "data": _data_card(config.data),
+        "prompt": _data_card(config.data)["prompt"],  # how the model must be prompted
         "samples": {"train": len(data.train), "held_out": len(data.test)},
         "shared_prefix_tokens": len(data.prefix),
         "steps": trainer.state.global_step,
@@ -395,32 +358,13 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
         ),
         "final_held_out_loss": held_out,
         "device": device,
+        "dtype": resolve_dtype(config.dtype, device),
         "versions": package_versions(),
     }
     card["perplexity"] = math.exp(held_out) if held_out is not None else None
     (out / CARD).write_text(json.dumps(card, indent=1))
     write_model_readme(out, card)
     return card
-
-
-def cli_command(
-    prefix: str, config, renames: dict[str, str] | None = None, always: tuple[str, ...] = ("model",)
-) -> str:
-    """The command line that runs `config`: its required fields, `always` and every non-default
-    one."""
-    import dataclasses
-    import shlex
-
-    parts = [prefix]
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        if value == default and f.name not in always:
-            continue
-        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
-        text = ",".join(value) if isinstance(value, list) else str(value)
-        parts.append(f"{flag} {shlex.quote(text)}")
-    return " ".join(parts)
 
 
 def _data_card(data: str) -> dict[str, Any]:
@@ -439,6 +383,7 @@ def _data_card(data: str) -> dict[str, Any]:
         "sha256": data_hash(path),
         "config": card.get("config"),
         "command": command,
+        "prompt": card.get("prompt"),
     }
 
 

@@ -22,6 +22,10 @@ SUBCOMMANDS = {
     "leaderboard": ("dynplan_cli.leaderboard_cmd", "show the leaderboard"),
     "data": ("dynplan_cli.data", "generate synthetic planning data from the scripted expert"),
     "train": ("dynplan_cli.train", "train the learned dynamic planner: sft, then rl"),
+    "diagnose": (
+        "dynplan_cli.diagnose",
+        "a learned agent's next-action accuracy against the expert on held-out states",
+    ),
     "serve": ("dynplan_cli.serve", "serve a local model over an OpenAI-compatible HTTP API"),
 }
 

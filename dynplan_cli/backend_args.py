@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from agents.devices import add_device_arguments
+
 
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("LLM backend")
@@ -17,8 +19,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--adapter", default=None, help="a peft adapter directory")
     group.add_argument("--base-url", default=None, help="OpenAI-compatible server, e.g. .../v1")
-    group.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"))
-    group.add_argument("--device", default="cpu")
+    add_device_arguments(group)
     group.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     group.add_argument("--max-retries", type=int, default=3)
 
@@ -32,7 +33,7 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def agent_from_args(args: argparse.Namespace, *, history_length: int = 2, seed: int = 0):
+def agent_from_args(args: argparse.Namespace, *, history_length: int | None = None, seed: int = 0):
     """The agent that `--agent`, `--plans`, `--temperature` and the backend options describe."""
     from agents.factory import make_agent
 

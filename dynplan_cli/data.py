@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="1,024 trajectories of up to 2,000 steps (as the paper)",
     )
+    prompt = parser.add_argument_group("the prompt of every sample (a model is played with it)")
+    prompt.add_argument("--history", type=int, default=None, help="observations shown in full")
+    prompt.add_argument("--recent-actions", type=int, default=None, help="last actions named")
+    prompt.add_argument(
+        "--no-map-memory", action="store_true", help="leave out the 'You remember' lines"
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -40,9 +46,16 @@ def run(args: argparse.Namespace) -> int:
         sizes["trajectories"] = args.trajectories
     if args.max_steps:
         sizes["max_steps"] = args.max_steps
+    for key in ("history", "recent_actions"):
+        if getattr(args, key) is not None:
+            sizes["history_length" if key == "history" else key] = getattr(args, key)
     try:
         config = DataConfig(
-            seed=args.seed, first_env_seed=args.first_env_seed, schedule_weights=weights, **sizes
+            seed=args.seed,
+            first_env_seed=args.first_env_seed,
+            schedule_weights=weights,
+            map_memory=not args.no_map_memory,
+            **sizes,
         )
     except ValueError as err:
         raise SystemExit(str(err)) from None

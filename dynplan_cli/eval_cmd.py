@@ -6,6 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agents.prompts import PromptConfig
 from dynplan_cli.backend_args import add_backend_arguments, agent_from_args
 
 
@@ -21,14 +22,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default=None, help="the agent's name on the leaderboard")
     parser.add_argument("--plans", default=None, help="human plan file ('-': type plans)")
     parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--history", type=int, default=2, help="past steps in the prompt")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=None,
+        help="past steps shown in full in the prompt (default: as the model was trained, "
+        f"else {PromptConfig.history_length})",
+    )
     parser.add_argument("--submit", action="store_true", help="submit the result when done")
     parser.add_argument("--no-progress", action="store_true")
     add_backend_arguments(parser)
 
 
-def agent_spec(args: argparse.Namespace) -> dict:
-    """What the result file records about the agent."""
+def agent_spec(args: argparse.Namespace, prompt: dict | None = None) -> dict:
+    """What the result file records about the agent (`prompt`: an LLM's prompt config)."""
     plans = Path(args.plans).stem if args.plans and args.plans != "-" else args.plans
     if args.agent in ("random", "expert"):
         spec = {"name": args.agent, "kind": args.agent}
@@ -42,7 +49,7 @@ def agent_spec(args: argparse.Namespace) -> dict:
             "backend": args.backend,
             "model": model,
             "adapter": args.adapter,
-            "decoding": {"temperature": args.temperature, "history": args.history},
+            "decoding": {"temperature": args.temperature, "prompt": prompt},
         }
     if plans:
         spec["name"] += f"+plans:{plans}"
@@ -59,15 +66,16 @@ def run(args: argparse.Namespace) -> int:
     from leaderboard.schema import AgentSpec
 
     protocol = get_protocol(args.protocol)
-    spec = AgentSpec(**agent_spec(args))
+    if args.resume and not args.out:
+        raise SystemExit("--resume needs --out (the run directory to continue)")
+    agent = agent_from_args(args, history_length=args.history, seed=args.agent_seed)
+    prompt = getattr(getattr(agent, "agent", agent), "config", None)  # under human plans too
+    spec = AgentSpec(**agent_spec(args, prompt.to_dict() if prompt else None))
     if args.out:
         out = Path(args.out)
-    elif args.resume:
-        raise SystemExit("--resume needs --out (the run directory to continue)")
     else:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         out = data_home() / "runs" / f"{stamp}-{protocol.id}-{safe_name(spec.name)}"
-    agent = agent_from_args(args, history_length=args.history, seed=args.agent_seed)
     run = EvaluationRun(
         agent, spec, protocol, out, num_envs=args.num_envs, agent_seed=args.agent_seed
     )

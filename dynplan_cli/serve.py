@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 
+from agents.devices import add_device_arguments
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="smollm2-135m", help="embedded name or HF directory")
     parser.add_argument("--adapter", default=None, help="a peft adapter directory")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"))
-    parser.add_argument("--device", default="cpu")
+    add_device_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--served-name", default=None, help="model name the API reports")

@@ -4,37 +4,30 @@ from __future__ import annotations
 
 import argparse
 
+from baselines.configs import PPOConfig, SFTConfig, add_config_arguments
+
+SFT_RENAMES = {"learning_rate": "lr"}  # `--lr`, as the model cards' commands write it
+SFT_HELP = {
+    "data": "a dataset directory from `dynplan data`",
+    "out": "where the model (or adapter) goes",
+    "model": "a local HF directory, an embedded model name, or scratch:tiny|small|base",
+    "lora_rank": "0: full fine-tuning",
+    "max_steps": "> 0 overrides --epochs",
+    "learning_rate": "1e-3 scratch, 2e-4 LoRA, 2e-5 full when not given",
+}
+RL_HELP = {"model": "the SFT model directory", "adapter": "the SFT adapter, if SFT made one"}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     stages = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
-    sft = stages.add_parser("sft", help="supervised fine-tuning on synthetic planning data")
-    sft.add_argument("--data", required=True, help="a dataset directory from `dynplan data`")
-    sft.add_argument("--out", required=True, help="where the model (or adapter) goes")
-    sft.add_argument(
-        "--model",
-        default="scratch:small",
-        help="a local HF directory, an embedded model name, or scratch:tiny|small|base",
-    )
-    sft.add_argument("--lora-rank", type=int, default=16, help="0: full fine-tuning")
-    sft.add_argument("--lora-alpha", type=int, default=32)
-    sft.add_argument("--lora-targets", default="q_proj,k_proj,v_proj,o_proj")
-    sft.add_argument("--epochs", type=float, default=1.0)
-    sft.add_argument("--max-steps", type=int, default=-1, help="> 0 overrides --epochs")
-    sft.add_argument("--lr", type=float, default=None)
-    sft.add_argument("--batch-size", type=int, default=16)
-    sft.add_argument("--grad-accum", type=int, default=1)
-    sft.add_argument("--max-length", type=int, default=2048)
-    sft.add_argument("--eval-fraction", type=float, default=0.05)
-    sft.add_argument("--eval-steps", type=int, default=100)
-    sft.add_argument("--save-steps", type=int, default=100)
-    sft.add_argument("--seed", type=int, default=0)
-    sft.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    sft.add_argument("--no-progress", action="store_true")
-    sft.set_defaults(_stage="sft")
-
-    from baselines.ppo_llm import add_rl_arguments
-
-    add_rl_arguments(stages.add_parser("rl", help="PPO with a planning cost on the LLM policy"))
+    for name, config_class, renames, helps, text in (
+        ("sft", SFTConfig, SFT_RENAMES, SFT_HELP, "supervised fine-tuning on planning data"),
+        ("rl", PPOConfig, None, RL_HELP, "PPO with a planning cost on the LLM policy"),
+    ):
+        stage = stages.add_parser(name, help=text)
+        add_config_arguments(stage, config_class, renames, helps)
+        stage.add_argument("--resume", action="store_true", help="continue from a checkpoint")
+        stage.add_argument("--no-progress", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,26 +35,10 @@ def run(args: argparse.Namespace) -> int:
         from baselines.ppo_llm import run_from_args
 
         return run_from_args(args)
-    from baselines.sft import SFTConfig, train_sft
+    from baselines.configs import config_from_args
+    from baselines.sft import train_sft
 
-    config = SFTConfig(
-        data=args.data,
-        out=args.out,
-        model=args.model,
-        lora_rank=args.lora_rank,
-        lora_alpha=args.lora_alpha,
-        lora_targets=[t for t in args.lora_targets.split(",") if t],
-        epochs=args.epochs,
-        max_steps=args.max_steps,
-        learning_rate=args.lr,
-        batch_size=args.batch_size,
-        grad_accum=args.grad_accum,
-        max_length=args.max_length,
-        eval_fraction=args.eval_fraction,
-        eval_steps=args.eval_steps,
-        save_steps=args.save_steps,
-        seed=args.seed,
-    )
+    config = config_from_args(SFTConfig, args, SFT_RENAMES)
     try:
         card = train_sft(config, resume=args.resume, progress=not args.no_progress)
     except (FileExistsError, FileNotFoundError, ValueError) as err:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-EVALUATION_SEEDS = range(0, 100)  # every protocol's seeds lie here; training must avoid them
+EVALUATION_SEEDS = range(0, 100)  # board protocols' seeds; nothing is tuned or trained on them
+DEVELOPMENT_SEEDS = range(100, 1000)  # `*-dev` protocols: tuning happens here
 
 
 @dataclass(frozen=True)

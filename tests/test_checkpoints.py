@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from agents.backends import make_backend
-from agents.llm_agent import LLMAgent
-from agents.models import CHECKPOINTS, CHECKPOINTS_DIR
+from agents.factory import make_agent, model_prompt_config
+from agents.models import CHECKPOINTS, CHECKPOINTS_DIR, resolve_checkpoint
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
 
 MAX_BYTES = 20_000_000
@@ -23,7 +22,8 @@ def test_checkpoints_are_safetensors_and_fit_in_20_mb():
 
 @pytest.mark.parametrize("name", sorted(CHECKPOINTS))
 def test_shipped_checkpoint_plays_20_steps(name):
-    agent = LLMAgent(make_backend("transformers", model=name, seed=0), "dynamic", temperature=1.0)
+    options = {"kind": "transformers", "model": name}
+    agent = make_agent("llm:dynamic", backend_options=options, temperature=1.0)
     env = DynPlanCrafterEnv()
     obs, info = env.reset(seed=0)
     agent.reset(1)
@@ -45,3 +45,14 @@ def test_cards_record_commands_data_steps_and_losses():
     assert rl["updates"] == len(rl["log"]) > 0 and rl["env_steps"] > 0
     for directory in ("learned-dynamic", "learned-dynamic-rl"):
         assert (CHECKPOINTS_DIR / directory / "README.md").is_file()
+
+
+@pytest.mark.parametrize("name", sorted(CHECKPOINTS))
+def test_each_checkpoint_is_prompted_as_it_was_trained(name):
+    model_dir, _ = resolve_checkpoint(name)
+    trained = json.loads((model_dir / "card.json").read_text())["prompt"]
+    config = model_prompt_config("transformers", name)
+    assert config.history_length == trained["history_length"]
+    assert config.recent_actions == trained["recent_actions"]
+    assert list(config.remembered_kinds) == trained["remembered_kinds"]
+    assert model_prompt_config("transformers", name, history_length=3).history_length == 3

@@ -46,11 +46,14 @@ def test_main_job_with_the_random_agent_and_a_tiny_model(capsys, tiny_model_dir,
         main(
             [
                 "demo",
+                "--protocol",
+                "crafter-quick",
+                "--learned",
+                str(tiny_model_dir),
                 "--agents",
                 "random",
-                "llm:every:4",
-                "--model",
-                str(tiny_model_dir),
+                f"llm:every:4@{tiny_model_dir}",
+                f"llm:never@{tiny_model_dir}",
                 "--no-progress",
             ]
         )
@@ -59,5 +62,10 @@ def test_main_job_with_the_random_agent_and_a_tiny_model(capsys, tiny_model_dir,
     out = capsys.readouterr().out
     assert "random: submitted as #" in out and f"{tiny_model_dir.name}/every:4" in out
     assert "crafter-quick (v1)" in out and "HTML leaderboard:" in out
+    lines = out.splitlines()
+    strategies = next(line for line in lines if "progression by planning strategy:" in line)
+    assert "every:4 " in strategies and "never " in strategies and "± " in strategies
+    assert any(line.startswith("per 100 steps / per step: never 0 plans") for line in lines)
+    assert any(" leads; by more than 2 s.e. over: " in line and "random" in line for line in lines)
     page = out.split("HTML leaderboard: ")[1].split()[0]
     assert "<table" in Path(page).read_text()

@@ -9,7 +9,7 @@ import pytest
 
 from dynplan_gym.achievements import crafter_score
 from leaderboard.metrics import compute_metrics, mean_and_se
-from leaderboard.protocols import EVALUATION_SEEDS, PROTOCOLS, get_protocol
+from leaderboard.protocols import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, PROTOCOLS, get_protocol
 from leaderboard.schema import validate_result
 from leaderboard.store import load_result_file
 from tests.leaderboard_helpers import episode, result
@@ -22,7 +22,10 @@ def test_protocols():
     full = get_protocol("crafter-full")
     assert len(full.seeds) == 100 and full.max_steps == 10000
     for protocol in PROTOCOLS.values():
-        assert set(protocol.seeds) <= set(EVALUATION_SEEDS)
+        on_board_seeds = set(protocol.seeds) <= set(EVALUATION_SEEDS)
+        assert on_board_seeds or set(protocol.seeds) <= set(DEVELOPMENT_SEEDS)
+        if protocol.id.endswith("-dev"):
+            assert set(protocol.seeds) <= set(DEVELOPMENT_SEEDS)
         assert protocol.make_env_kwargs()["length"] == protocol.max_steps
     with pytest.raises(ValueError, match="unknown protocol"):
         get_protocol("crafter-easy")

@@ -8,6 +8,7 @@ import pytest
 
 from agents.backends.base import Completion
 from agents.llm_agent import LLMAgent
+from agents.prompts import PromptConfig
 from agents.protocol import Agent, Decision
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
 
@@ -109,7 +110,9 @@ def test_invalid_output_is_fed_back(tiny_backend):
 
 
 def test_a_new_episode_in_a_slot_forgets_the_old_one(tiny_backend):
-    agent = LLMAgent(ScriptedBackend("Move North"), "never")
+    agent = LLMAgent(
+        ScriptedBackend("Move North"), "never", PromptConfig(history_length=2, recent_actions=0)
+    )
     agent.reset(1)
     env = DynPlanCrafterEnv()
     obs, info = env.reset(seed=0)

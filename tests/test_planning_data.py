@@ -119,3 +119,23 @@ def test_the_cards_command_regenerates_the_same_samples(tmp_path):
     assert main(argv) == 0
     files = [(tmp_path / d / "samples.jsonl").read_bytes() for d in "ab"]
     assert files[0] == files[1]
+
+
+def test_the_prompt_is_an_option_the_card_records_and_its_command_repeats(tmp_path):
+    config = DataConfig(history_length=2, recent_actions=0, map_memory=False, **SMALL)
+    card = generate(config, tmp_path / "a", progress=False)
+    assert card["prompt"]["history_length"] == 2 and card["prompt"]["remembered_kinds"] == []
+    assert "--history 2 --recent-actions 0 --no-map-memory" in card["command"]
+    user = [s["messages"][1]["content"] for s in _samples(tmp_path / "a")]
+    assert any("Step 1 observation" in u for u in user)
+    assert not any("You remember" in u or "last actions" in u for u in user)
+    argv = [*card["command"].split()[1:], "--out", str(tmp_path / "b"), "--no-progress"]
+    assert main(argv) == 0
+    assert (tmp_path / "a/samples.jsonl").read_bytes() == (
+        tmp_path / "b/samples.jsonl"
+    ).read_bytes()
+    default = generate(DataConfig(**SMALL), tmp_path / "c", progress=False)
+    assert any("You remember" in s["messages"][1]["content"] for s in _samples(tmp_path / "c"))
+    assert "--history" not in default["command"] and "--no-map-memory" not in default["command"]
+    with pytest.raises(ValueError, match="recent_actions"):
+        DataConfig(recent_actions=-1, **SMALL)

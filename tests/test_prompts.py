@@ -15,15 +15,20 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("DYNPLAN_UPDATE_GOLDEN") == "1"
 
 
-def _prompt(mode: PlanMode, feedback: str = "") -> list[dict]:
+def _prompt(mode: PlanMode, feedback: str = "", config: PromptConfig | None = None) -> list:
+    """The prompt after two steps (the default prompt: recent actions, no full history)."""
+    builder = PromptBuilder(config)
     env = DynPlanCrafterEnv()
     memory = EpisodeMemory(feedback=feedback)
-    obs, _ = env.reset(seed=0)
-    memory.record(0, obs["text"], 3, limit=2)
-    obs, *_ = env.step({"action": 3, "plan": "Walk to the tree and collect wood."})
-    memory.record(1, obs["text"], 1, limit=2)
-    obs, *_ = env.step(1)
-    return PromptBuilder(PromptConfig(history_length=2)).build(obs, 2, memory, mode)
+    obs, info = env.reset(seed=0)
+    memory.observe(obs, info)
+    memory.record(0, obs["text"], 3, limit=builder.config.memory_length)
+    obs, _, _, _, info = env.step({"action": 3, "plan": "Walk to the tree and collect wood."})
+    memory.observe(obs, info)
+    memory.record(1, obs["text"], 1, limit=builder.config.memory_length)
+    obs, _, _, _, info = env.step(1)
+    memory.observe(obs, info)
+    return builder.build(obs, 2, memory, mode)
 
 
 @pytest.mark.parametrize("mode", list(PlanMode))
@@ -45,6 +50,15 @@ def test_system_message_is_shared_and_feedback_appears():
         in (with_feedback[1]["content"])
     )
     assert "made 2 steps ago" in with_feedback[1]["content"]
+
+
+def test_full_history_shows_the_last_observations():
+    content = _prompt(PlanMode.FORBIDDEN, config=PromptConfig(history_length=1))[1]["content"]
+    assert "Step 1 observation:" in content and "Step 0 observation:" not in content
+    assert "Your last actions, oldest first: Move North, Move West." in content
+    bare = PromptConfig(history_length=0, recent_actions=0, remembered_kinds=())
+    content = _prompt(PlanMode.FORBIDDEN, config=bare)[1]["content"]
+    assert "Step 1 observation" not in content and "last actions" not in content
 
 
 def test_history_is_bounded():

@@ -10,6 +10,7 @@ import torch
 
 from agents.backends.transformers_backend import TransformersBackend
 from agents.llm_agent import LLMAgent
+from agents.models import checkpoint_prompt_config
 from baselines.planning_data import DataConfig, generate
 from baselines.sft import (
     CARD,
@@ -98,6 +99,9 @@ def test_scratch_run_saves_a_loadable_model_and_resumes(dataset, tmp_path):
     assert card["final_held_out_loss"] > 0 and card["samples"]["held_out"] > 0
     saved = json.loads((out / CARD).read_text())
     assert saved["config"]["model"] == "scratch:tiny"
+    data_card = json.loads((dataset / "card.json").read_text())
+    assert saved["prompt"] == data_card["prompt"]  # the model is played with its data's prompt
+    assert checkpoint_prompt_config(out).to_dict() == data_card["prompt"]
     with pytest.raises(FileExistsError):
         train_sft(config, progress=False)
     config.max_steps = 4

@@ -18,8 +18,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
 
 from agents.backends.base import Completion, Prompt, check_prompts, continues_assistant
-
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+from agents.devices import resolve_device, resolve_dtype
 
 
 @dataclass
@@ -54,14 +53,14 @@ class TransformersBackend:
         model_path: str | Path,
         *,
         adapter: str | Path | None = None,
-        dtype: str = "float32",
-        device: str = "cpu",
+        dtype: str = "auto",
+        device: str = "auto",
         seed: int = 0,
         prefix_cache: bool = True,
         min_prefix_tokens: int = 16,
     ) -> None:
-        if dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+        device = resolve_device(device)
+        dtype = resolve_dtype(dtype, device)
         model_path = Path(model_path)
         if not (model_path / "config.json").is_file():
             raise FileNotFoundError(
@@ -71,7 +70,7 @@ class TransformersBackend:
         self.adapter = str(adapter) if adapter else None
         self.tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(
-            model_path, dtype=DTYPES[dtype], local_files_only=True
+            model_path, dtype=getattr(torch, dtype), local_files_only=True
         )
         if adapter:
             from peft import PeftModel

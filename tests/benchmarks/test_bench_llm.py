@@ -97,15 +97,18 @@ def test_env_step_reference(benchmark, compare):
 def test_prompt_and_parse(benchmark, compare):
     benchmark.group = "per step: prompt + parse vs env step"
     env = DynPlanCrafterEnv()
-    obs, _ = env.reset(seed=0)
+    obs, info = env.reset(seed=0)
     memory = EpisodeMemory()
-    for step in range(2):
-        memory.record(step, obs["text"], 3, limit=2)
     builder = PromptBuilder()
+    for step, action in enumerate([4] * 25 + [1] * 25):  # a map memory with 50 views in it
+        memory.observe(obs, info)
+        memory.record(step, obs["text"], action, limit=builder.config.memory_length)
+        obs, _, _, _, info = env.step(action)
     answer = "<plan>Collect wood from the tree to the north, then place a table.</plan>\nMove North"
 
-    def build_and_parse():
-        builder.build(obs, 2, memory, PlanMode.OPTIONAL)
+    def build_and_parse():  # what the agent does per step: remember the view, prompt, parse
+        memory.observe(obs, info)
+        builder.build(obs, 50, memory, PlanMode.OPTIONAL)
         return parse_output(answer)
 
     benchmark(build_and_parse)

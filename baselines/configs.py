@@ -1,0 +1,166 @@
+"""The configs of the training runs (SFT, PPO): one source for defaults, CLI flags and the
+command lines the model cards record. Light to import: building `dynplan --help` reads them."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shlex
+import types
+import typing
+from dataclasses import dataclass, field
+
+from agents.devices import TRAIN_DTYPES, add_device_arguments
+from dynplan_gym.plan_cost import DEFAULT_PER_PLAN, DEFAULT_PER_TOKEN
+
+
+@dataclass
+class SFTConfig:
+    """One SFT run. Defaults are the CPU recipe's."""
+
+    data: str
+    out: str
+    model: str = "scratch:small"
+    lora_rank: int = 16  # 0: full fine-tuning (always for scratch models)
+    lora_alpha: int = 32
+    lora_targets: list[str] = field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"]
+    )
+    epochs: float = 1.0
+    max_steps: int = -1  # > 0 overrides epochs
+    learning_rate: float | None = None  # default: 1e-3 scratch, 2e-4 LoRA, 2e-5 full
+    batch_size: int = 16
+    grad_accum: int = 1
+    max_length: int = 2048
+    eval_fraction: float = 0.05  # held-out trajectories
+    eval_steps: int = 200
+    save_steps: int = 200
+    seed: int = 0
+    device: str = "auto"  # auto: CUDA when available; cuda:N other than cuda:0 is refused
+    dtype: str = "auto"  # auto: bfloat16 on CUDA (mixed precision), float32 on the CPU
+
+    def __post_init__(self) -> None:
+        if self.dtype not in TRAIN_DTYPES:
+            raise ValueError(f"SFT trains in one of {', '.join(TRAIN_DTYPES)}, not {self.dtype}")
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.model.startswith("scratch:")
+
+    @property
+    def uses_lora(self) -> bool:
+        return self.lora_rank > 0 and not self.is_scratch
+
+    def lr(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 1e-3 if self.is_scratch else 2e-4 if self.uses_lora else 2e-5
+
+
+@dataclass
+class PPOConfig:
+    """One RL run. Defaults are the CPU recipe's (the scratch SFT model, 2 cores)."""
+
+    model: str  # the SFT model directory
+    out: str
+    adapter: str | None = None  # the SFT adapter, if SFT trained one (merged into the model)
+    strategy: str = "dynamic"
+    num_envs: int = 8
+    rollout_steps: int = 32  # per env and update
+    updates: int = 40
+    epochs: int = 2
+    minibatch_size: int = 32
+    learning_rate: float = 3e-4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip: float = 0.2
+    value_coef: float = 0.5
+    kl_coef: float = 0.05
+    max_grad_norm: float = 1.0
+    temperature: float = 1.0
+    plan_cost_per_plan: float = DEFAULT_PER_PLAN
+    plan_cost_per_token: float = DEFAULT_PER_TOKEN
+    episode_length: int = 1000
+    first_env_seed: int = 20_000  # training seeds; the leaderboard evaluates on 0..99
+    lora_rank: int = 16  # 0: update all weights
+    lora_alpha: int = 32
+    lora_targets: list[str] = field(
+        default_factory=lambda: [
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "gate_proj",
+            "up_proj",
+            "down_proj",
+        ]
+    )
+    seed: int = 0
+    device: str = "auto"  # auto: CUDA when available
+    dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 on the CPU
+
+    def __post_init__(self) -> None:
+        if self.dtype not in TRAIN_DTYPES:
+            raise ValueError(f"RL trains in one of {', '.join(TRAIN_DTYPES)}, not {self.dtype}")
+
+
+def cli_command(
+    prefix: str, config, renames: dict[str, str] | None = None, always: tuple[str, ...] = ("model",)
+) -> str:
+    """The command line that runs `config`: its required fields, `always` and every non-default
+    one."""
+    import dataclasses
+
+    parts = [prefix]
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if value == default and f.name not in always:
+            continue
+        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
+        text = ",".join(value) if isinstance(value, list) else str(value)
+        parts.append(f"{flag} {shlex.quote(text)}")
+    return " ".join(parts)
+
+
+def add_config_arguments(
+    parser: argparse.ArgumentParser,
+    config_class: type,
+    renames: dict[str, str] | None = None,
+    helps: dict[str, str] | None = None,
+) -> None:
+    """A flag per field of a config dataclass (`--field-name`; required when the field has no
+    default; lists as comma-separated text), `--device` and `--dtype` from the device rule."""
+    hints = typing.get_type_hints(config_class)
+    for f in dataclasses.fields(config_class):
+        if f.name in ("device", "dtype"):
+            continue
+        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        kind = hints[f.name]
+        if isinstance(kind, types.UnionType):  # `float | None`: the value's type
+            kind = next(t for t in typing.get_args(kind) if t is not type(None))
+        help_text = (helps or {}).get(f.name, "")
+        if default is dataclasses.MISSING:
+            parser.add_argument(flag, required=True, help=help_text)
+        elif isinstance(default, list):
+            parser.add_argument(
+                flag, default=",".join(default), help=help_text or "comma-separated"
+            )
+        else:
+            shown = f" (default {default})" if default is not None else ""
+            parser.add_argument(
+                flag, type=kind, default=default, help=(help_text + shown).strip() or None
+            )
+    add_device_arguments(parser, TRAIN_DTYPES)
+
+
+def config_from_args(config_class: type, args: argparse.Namespace, renames=None):
+    """The config the flags of `add_config_arguments` describe."""
+    values = {}
+    for f in dataclasses.fields(config_class):
+        value = getattr(args, (renames or {}).get(f.name, f.name))
+        if f.default_factory is not dataclasses.MISSING and isinstance(f.default_factory(), list):
+            value = [part for part in value.split(",") if part]
+        values[f.name] = value
+    return config_class(**values)

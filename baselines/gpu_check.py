@@ -1,0 +1,541 @@
+"""The GPU path measured in one short run (`scripts/gpu_check.sh`), printed as one table.
+
+Each of our code paths is measured beside a plain-transformers anchor on the same model:
+  sft       our SFT step (`baselines.sft`: the Trainer whose loss runs the shared prompt prefix
+            once per batch), full fine-tuning on synthetic planning samples;
+  anchor    a plain full fine-tuning step (forward, backward, AdamW) at sequence length 1024;
+  runner    env steps/s of the leaderboard's `EvaluationRun` with `LLMAgent` on the
+            `TransformersBackend`, all episodes in lockstep, for `llm:never` and `llm:always`;
+  anchor    plain `model.generate`: a 900-token prompt and 16 new tokens;
+  ppo       env steps/s of `baselines.ppo_llm` (rollout, scoring and update) at a small size.
+MFU = 6 x parameters x tokens run per second / the GPU's peak bf16 FLOP/s (attention left
+out). The sft row's tokens/s counts each sample whole (what a step without the shared prefix
+would run); its MFU counts what the model runs (the prefix once a batch).
+
+Nothing is downloaded: without `--model`, the model is a Llama shaped like SmolLM2-135M,
+built from its config with random weights, and a byte-level BPE tokenizer trained on the
+generated samples (the embedding padded to SmolLM2's vocabulary). A random model writes every
+answer up to its token limit, so runner rows are the slow end of the model's speed.
+`--tiny` runs the same code with a tiny model and batch sizes on a CPU, in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import math
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import PrinterCallback, TrainerCallback
+from transformers.utils import logging as transformers_logging
+
+from agents.devices import TRAIN_DTYPES, add_device_arguments, resolve_device, resolve_dtype
+
+# SmolLM2-135M's shape (its config.json), built locally when no --model is given.
+SMOLLM2_SHAPE = {
+    "vocab_size": 49152,
+    "hidden_size": 576,
+    "intermediate_size": 1536,
+    "num_hidden_layers": 30,
+    "num_attention_heads": 9,
+    "num_key_value_heads": 3,
+    "max_position_embeddings": 8192,
+    "rope_theta": 100000.0,
+    "rms_norm_eps": 1e-5,
+    "tie_word_embeddings": True,
+}
+# Dense bf16 peak FLOP/s by a name the GPU reports; `--peak-flops` covers the rest.
+PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much of each measurement to run."""
+
+    sft_batches: tuple[int, ...]
+    anchor_batches: tuple[int, ...]
+    sequence_length: int
+    train_steps: int  # timed, after the warm-up steps
+    warmup_steps: int
+    runner_envs: tuple[int, ...]
+    runner_steps: int  # lockstep steps of every env
+    generate_batches: tuple[int, ...]
+    prompt_tokens: int
+    new_tokens: int
+    generate_rounds: int
+    ppo_envs: int
+    ppo_rollout_steps: int
+    ppo_updates: int
+    ppo_lora_rank: int
+    data_trajectories: int
+    data_max_steps: int
+
+
+FULL = Sizes(
+    sft_batches=(16, 64),
+    anchor_batches=(16, 64),
+    sequence_length=1024,
+    train_steps=10,
+    warmup_steps=3,
+    runner_envs=(1, 16, 64),
+    runner_steps=8,
+    generate_batches=(1, 64, 256),
+    prompt_tokens=900,
+    new_tokens=16,
+    generate_rounds=3,
+    ppo_envs=16,
+    ppo_rollout_steps=16,
+    ppo_updates=2,
+    ppo_lora_rank=16,
+    data_trajectories=8,
+    data_max_steps=100,
+)
+TINY = Sizes(
+    sft_batches=(2,),
+    anchor_batches=(2,),
+    sequence_length=1024,
+    train_steps=2,
+    warmup_steps=1,
+    runner_envs=(1, 2),
+    runner_steps=2,
+    generate_batches=(1, 4),
+    prompt_tokens=900,
+    new_tokens=16,
+    generate_rounds=1,
+    ppo_envs=2,
+    ppo_rollout_steps=2,
+    ppo_updates=1,
+    ppo_lora_rank=4,
+    data_trajectories=2,
+    data_max_steps=20,
+)
+
+
+def sizes_for(tiny: bool, device: str) -> Sizes:
+    """The tiny sizes, or the full ones (batch 64 training only on a GPU)."""
+    if tiny:
+        return TINY
+    if device == "cpu":
+        return dataclasses.replace(FULL, sft_batches=(16,), anchor_batches=(16,))
+    return FULL
+
+
+@dataclass
+class Row:
+    """One line of the table: a rate, and the tokens/s and MFU it implies."""
+
+    rate: float
+    unit: str
+    tokens_per_s: float | None = None
+    mfu: float | None = None
+    note: str = ""
+    name: str = ""  # set by `measured`
+
+
+@dataclass
+class Setup:
+    """What every measurement shares."""
+
+    model_dir: Path
+    data_dir: Path
+    work: Path
+    device: str
+    dtype: str
+    sizes: Sizes
+    peak_flops: float | None
+
+
+# -- device and timing -----------------------------------------------------------------------
+def synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize(device)
+
+
+def timed(step: Callable[[], object], warmup: int, rounds: int, device: str) -> float:
+    """Seconds that `rounds` calls of `step` take, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        step()
+    synchronize(device)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        step()
+    synchronize(device)
+    return time.perf_counter() - started
+
+
+def peak_flops(device: str, override: float | None) -> float | None:
+    """The peak bf16 FLOP/s of `device`: `override`, the table's entry for its name, or None
+    (a CPU, or a GPU the table does not know)."""
+    if override:
+        return override
+    if not device.startswith("cuda"):
+        return None
+    name = torch.cuda.get_device_name(torch.device(device))
+    return next((flops for key, flops in PEAK_BF16_FLOPS.items() if key in name), None)
+
+
+def mfu(parameters: int, tokens_per_s: float, peak: float | None) -> float | None:
+    return 6 * parameters * tokens_per_s / peak if peak else None
+
+
+def free_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+# -- data and model --------------------------------------------------------------------------
+def make_data(out: Path, sizes: Sizes) -> list[dict]:
+    """Synthetic planning samples from the expert (`baselines.planning_data`)."""
+    from baselines.planning_data import DataConfig, generate
+    from baselines.sft import load_samples
+
+    config = DataConfig(trajectories=sizes.data_trajectories, max_steps=sizes.data_max_steps)
+    generate(config, out, progress=False)
+    return load_samples(out)
+
+
+def build_model(out: Path, samples: list[dict], tiny: bool) -> Path:
+    """A random model with a tokenizer trained on the samples: scratch:tiny, or SmolLM2-135M's
+    shape (the embedding padded to its vocabulary)."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from agents.scratch_model import build_scratch_model, train_tokenizer
+    from baselines.sft import SCRATCH_SIZES, scratch_texts
+
+    texts = scratch_texts(samples)
+    if tiny:
+        shape = SCRATCH_SIZES["tiny"]
+        return build_scratch_model(
+            out,
+            texts,
+            vocab_size=shape["vocab_size"],
+            hidden_size=shape["hidden_size"],
+            layers=shape["layers"],
+            heads=shape["heads"],
+            kv_heads=shape["kv_heads"],
+        )
+    tokenizer = train_tokenizer(texts, SMOLLM2_SHAPE["vocab_size"])
+    config = LlamaConfig(
+        **SMOLLM2_SHAPE,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def load_causal_lm(setup: Setup):
+    from transformers import AutoModelForCausalLM
+
+    dtype = getattr(torch, setup.dtype)
+    model = AutoModelForCausalLM.from_pretrained(
+        setup.model_dir, dtype=dtype, local_files_only=True
+    )
+    return model.to(setup.device)
+
+
+def parameter_count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+# -- training: our SFT step and the plain anchor ----------------------------------------------
+class StepClock(TrainerCallback):
+    """Times each optimizer step's end; keeps the Trainer from saving checkpoints."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+        self.ends: list[float] = []
+
+    def on_step_end(self, args, state, control, **kwargs):
+        synchronize(self.device)
+        self.ends.append(time.perf_counter())
+        control.should_save = False
+        return control
+
+
+def measure_sft(setup: Setup, batch: int) -> Row:
+    """Our SFT step: `baselines.sft`'s Trainer and shared-prefix loss, full fine-tuning."""
+    from baselines.sft import SFTConfig, encode_dataset, load_model, load_samples, make_trainer
+
+    sizes = setup.sizes
+    config = SFTConfig(
+        data=str(setup.data_dir),
+        out=str(setup.work / f"sft-{batch}"),
+        model=str(setup.model_dir),
+        lora_rank=0,
+        batch_size=batch,
+        max_steps=sizes.warmup_steps + sizes.train_steps,
+        eval_fraction=0.0,
+        device=setup.device,
+        dtype=setup.dtype,
+    )
+    samples = load_samples(setup.data_dir)
+    model, tokenizer, _ = load_model(config, samples, setup.device)
+    data = encode_dataset(tokenizer, samples, [], config.max_length)
+    trainer = make_trainer(config, model, tokenizer, data, progress=False)
+    trainer.remove_callback(PrinterCallback)  # its log lines would break up the table
+    clock = StepClock(setup.device)
+    trainer.add_callback(clock)
+    trainer.train()
+    seconds = clock.ends[-1] - clock.ends[sizes.warmup_steps - 1]
+    samples_per_s = batch * sizes.train_steps / seconds
+    own = sum(len(row["input_ids"]) for row in data.train) / len(data.train)
+    run_tokens = own + len(data.prefix) / batch  # what the model runs per sample
+    return Row(
+        samples_per_s,
+        "samples/s",
+        samples_per_s * (len(data.prefix) + own),
+        mfu(parameter_count(model), samples_per_s * run_tokens, setup.peak_flops),
+        f"{len(data.prefix)} shared + {own:.0f} own tokens a sample",
+    )
+
+
+def measure_anchor_train(setup: Setup, batch: int) -> Row:
+    """A plain full fine-tuning step: forward, backward, AdamW on `batch` x 1024 tokens."""
+    sizes = setup.sizes
+    model = load_causal_lm(setup).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    shape = (batch, sizes.sequence_length)
+    ids = torch.randint(model.config.vocab_size, shape, device=setup.device)
+
+    def step() -> None:
+        model(input_ids=ids, labels=ids).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    seconds = timed(step, sizes.warmup_steps, sizes.train_steps, setup.device)
+    samples_per_s = batch * sizes.train_steps / seconds
+    tokens_per_s = samples_per_s * sizes.sequence_length
+    return Row(
+        samples_per_s,
+        "samples/s",
+        tokens_per_s,
+        mfu(parameter_count(model), tokens_per_s, setup.peak_flops),
+    )
+
+
+# -- inference: the runner and the plain anchor -----------------------------------------------
+@contextmanager
+def speed_protocol(envs: int, steps: int) -> Iterator:
+    """A throwaway protocol of `envs` seeds x `steps` steps, known to the result schema while
+    the run lasts."""
+    from leaderboard.protocols import PROTOCOLS, get_protocol
+
+    protocol = dataclasses.replace(
+        get_protocol("crafter-bench"),
+        id=f"gpu-check-{envs}x{steps}",
+        description="gpu_check speed run (not for ranking)",
+        seeds=tuple(range(100, 100 + envs)),  # development seeds: no result on the board
+        max_steps=steps,
+    )
+    PROTOCOLS[protocol.id] = protocol
+    try:
+        yield protocol
+    finally:
+        del PROTOCOLS[protocol.id]
+
+
+def measure_runner(setup: Setup, backend, strategy: str, envs: int) -> Row:
+    """Env steps/s of `EvaluationRun` (LLMAgent on the backend), env resets left out."""
+    from agents.llm_agent import LLMAgent
+    from leaderboard.runner import EvaluationRun
+    from leaderboard.schema import AgentSpec
+
+    spec = AgentSpec(name=f"gpu-check/{strategy}", kind="llm", strategy=strategy)
+    out = setup.work / f"runner-{strategy}-{envs}x{setup.sizes.runner_steps}"
+    with speed_protocol(envs, setup.sizes.runner_steps) as protocol:
+        agent = LLMAgent(backend, strategy)
+        episodes = EvaluationRun(agent, spec, protocol, out, num_envs=envs).run(progress=False)
+    seconds = sum(e.wall_time for e in episodes.episodes)  # the act -> step loop
+    steps = sum(e.length for e in episodes.episodes)
+    generated = sum(e.completion_tokens for e in episodes.episodes)
+    return Row(
+        steps / seconds,
+        "env steps/s",
+        generated / seconds,
+        note="tokens/s: generated",
+    )
+
+
+def measure_generate(setup: Setup, model, batch: int) -> Row:
+    """Plain `model.generate`: `batch` random prompts of ~900 tokens, 16 new tokens each."""
+    sizes = setup.sizes
+    shape = (batch, sizes.prompt_tokens)
+    ids = torch.randint(model.config.vocab_size, shape, device=setup.device)
+    mask = torch.ones_like(ids)
+
+    @torch.inference_mode()
+    def call() -> None:
+        model.generate(
+            input_ids=ids,
+            attention_mask=mask,
+            max_new_tokens=sizes.new_tokens,
+            min_new_tokens=sizes.new_tokens,
+            do_sample=False,
+            pad_token_id=model.config.pad_token_id,
+        )
+
+    seconds = timed(call, 1, sizes.generate_rounds, setup.device)
+    sequences_per_s = batch * sizes.generate_rounds / seconds
+    return Row(
+        sequences_per_s,
+        "sequences/s",
+        sequences_per_s * sizes.new_tokens,
+        note="tokens/s: generated",
+    )
+
+
+def inference_rows(setup: Setup) -> Iterator[Row]:
+    """The runner at each env count and strategy, then the generate anchor, on one model."""
+    from agents.backends.transformers_backend import TransformersBackend
+
+    sizes = setup.sizes
+    backend = TransformersBackend(setup.model_dir, dtype=setup.dtype, device=setup.device)
+    warm = dataclasses.replace(setup, sizes=dataclasses.replace(sizes, runner_steps=1))
+    measure_runner(warm, backend, "always", 1)  # first-call costs stay out of the rows
+    for strategy in ("never", "always"):
+        for envs in sizes.runner_envs:
+            name = f"runner: llm:{strategy}, envs {envs} x {sizes.runner_steps} steps"
+            yield measured(name, measure_runner, setup, backend, strategy, envs)
+    for batch in sizes.generate_batches:
+        name = (
+            f"anchor: model.generate, {sizes.prompt_tokens}+{sizes.new_tokens} tokens, "
+            f"batch {batch}"
+        )
+        yield measured(name, measure_generate, setup, backend.model, batch)
+
+
+# -- PPO ---------------------------------------------------------------------------------------
+def measure_ppo(setup: Setup) -> Row:
+    """Env steps/s of `baselines.ppo_llm` (LoRA), over its last update: rollout + update."""
+    from baselines.ppo_llm import PPOConfig, PPOTrainer
+
+    sizes = setup.sizes
+    config = PPOConfig(
+        model=str(setup.model_dir),
+        out=str(setup.work / "ppo"),
+        num_envs=sizes.ppo_envs,
+        rollout_steps=sizes.ppo_rollout_steps,
+        updates=sizes.ppo_updates,
+        minibatch_size=min(32, sizes.ppo_envs * sizes.ppo_rollout_steps),
+        lora_rank=sizes.ppo_lora_rank,
+        device=setup.device,
+        dtype=setup.dtype,
+    )
+    card = PPOTrainer(config, progress=False).train()
+    last = card["log"][-1]
+    steps = sizes.ppo_envs * sizes.ppo_rollout_steps
+    return Row(
+        steps / last["seconds"],
+        "env steps/s",
+        note=f"update {last['update']} of {sizes.ppo_updates}",
+    )
+
+
+# -- the run -----------------------------------------------------------------------------------
+def measured(name: str, measure: Callable[..., Row], *args) -> Row:
+    """`measure(*args)` as the row `name`; a row that says so if the GPU ran out of memory."""
+    try:
+        row = measure(*args)
+    except torch.OutOfMemoryError:
+        row = Row(math.nan, "", note="out of GPU memory")
+    free_memory()
+    return dataclasses.replace(row, name=name)
+
+
+def all_rows(setup: Setup) -> Iterator[Row]:
+    sizes = setup.sizes
+    for batch in sizes.sft_batches:
+        name = f"sft: our step (Trainer, shared prefix), batch {batch}"
+        yield measured(name, measure_sft, setup, batch)
+    for batch in sizes.anchor_batches:
+        name = f"anchor: plain full FT step, {sizes.sequence_length} tokens, batch {batch}"
+        yield measured(name, measure_anchor_train, setup, batch)
+    yield from inference_rows(setup)
+    name = (
+        f"ppo: envs {sizes.ppo_envs} x {sizes.ppo_rollout_steps} steps, LoRA {sizes.ppo_lora_rank}"
+    )
+    yield measured(name, measure_ppo, setup)
+
+
+def format_row(row: Row) -> str:
+    if math.isfinite(row.rate):
+        rate = f"{row.rate:,.1f} {row.unit}" if row.rate >= 10 else f"{row.rate:.3g} {row.unit}"
+    else:
+        rate = "failed"
+    tokens = f"{row.tokens_per_s:,.0f}" if row.tokens_per_s is not None else "-"
+    share = f"{100 * row.mfu:.1f} %" if row.mfu is not None else "n/a"
+    return f"| {row.name} | {rate} | {tokens} | {share} | {row.note} |"
+
+
+def header(setup: Setup, model_name: str) -> list[str]:
+    name = torch.cuda.get_device_name(setup.device) if setup.device.startswith("cuda") else "CPU"
+    peak = f"{setup.peak_flops:.3g} FLOP/s" if setup.peak_flops else "unknown (MFU n/a)"
+    return [
+        f"device: {setup.device} ({name}), {setup.dtype}; peak bf16: {peak}",
+        f"model: {model_name}",
+        "",
+        "| measurement | rate | tokens/s | MFU | note |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+
+
+def run_check(args: argparse.Namespace, work: Path) -> int:
+    """Make the data and model, then print the table a row at a time."""
+    device = resolve_device(args.device)
+    sizes = sizes_for(args.tiny, device)
+    samples = make_data(work / "data", sizes)
+    if args.model:
+        from agents.models import resolve_model
+
+        model_dir, model_name = resolve_model(args.model), args.model
+    else:
+        model_dir = build_model(work / "model", samples, args.tiny)
+        model_name = "scratch:tiny" if args.tiny else "SmolLM2-135M's shape, random weights"
+    setup = Setup(
+        model_dir=model_dir,
+        data_dir=work / "data",
+        work=work,
+        device=device,
+        dtype=resolve_dtype(args.dtype, device),
+        sizes=sizes,
+        peak_flops=peak_flops(device, args.peak_flops),
+    )
+    started = time.perf_counter()
+    for line in header(setup, model_name):
+        print(line, flush=True)
+    for row in all_rows(setup):
+        print(format_row(row), flush=True)
+    print(f"\n{time.perf_counter() - started:.0f} s of measurements", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/gpu_check.sh", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--tiny", action="store_true", help="a tiny model and sizes (CPU, CI)")
+    parser.add_argument("--model", default=None, help="a local HF model directory or name")
+    parser.add_argument("--peak-flops", type=float, default=None, help="peak bf16 FLOP/s")
+    add_device_arguments(parser, TRAIN_DTYPES)
+    args = parser.parse_args(argv)
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    with tempfile.TemporaryDirectory(prefix="gpu-check-") as work:
+        return run_check(args, Path(work))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

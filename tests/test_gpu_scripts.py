@@ -1,0 +1,127 @@
+"""The scripts at tiny sizes on the CPU: the speed check prints every row of its table with a
+finite number, the GPU recipe runs end to end (LoRA on a local model) and then resumes with
+every stage skipped, and so does the CPU recipe (`make learned`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# The rows of `gpu_check.sh --tiny`: batch 2 training, 1 and 2 envs, generate at batch 1 and 4.
+TINY_ROWS = (
+    "sft: our step (Trainer, shared prefix), batch 2",
+    "anchor: plain full FT step, 1024 tokens, batch 2",
+    "runner: llm:never, envs 1 x 2 steps",
+    "runner: llm:never, envs 2 x 2 steps",
+    "runner: llm:always, envs 1 x 2 steps",
+    "runner: llm:always, envs 2 x 2 steps",
+    "anchor: model.generate, 900+16 tokens, batch 1",
+    "anchor: model.generate, 900+16 tokens, batch 4",
+    "ppo: envs 2 x 2 steps, LoRA 4",
+)
+
+
+def _run(command: list[str], env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "PYTHON": sys.executable, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def _table(output: str) -> dict[str, list[str]]:
+    """Measurement name -> the other cells of each table row."""
+    rows = {}
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and cells[0] not in ("measurement", "---"):
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+@pytest.mark.slow
+def test_gpu_check_tiny_prints_every_row_with_a_finite_number():
+    output = _run(["bash", "scripts/gpu_check.sh", "--tiny"])
+    assert "device: cpu" in output
+    table = _table(output)
+    assert list(table) == list(TINY_ROWS), output
+    for name, (rate, tokens, mfu, _note) in table.items():
+        value = float(rate.split()[0].replace(",", ""))
+        assert math.isfinite(value) and value > 0, (name, rate)
+        assert tokens == "-" or float(tokens.replace(",", "")) > 0, (name, tokens)
+        assert mfu == "n/a", (name, mfu)  # no peak FLOP/s on a CPU
+
+
+@pytest.mark.slow
+def test_learned_gpu_recipe_runs_end_to_end_then_resumes(tiny_model_dir, tmp_path):
+    sizes = {
+        "DYNPLAN": str(Path(sys.executable).parent / "dynplan"),
+        "MODEL": str(tiny_model_dir),  # a local HF directory: the LoRA path, as smollm2-135m
+        "RUN": str(tmp_path / "run"),
+        "TRAJECTORIES": "2",
+        "MAX_STEPS": "20",
+        "SFT_STEPS": "2",
+        "SFT_BATCH": "4",
+        "RL_UPDATES": "1",
+        "RL_ENVS": "2",
+        "RL_STEPS": "2",
+        "PROTOCOL": "crafter-quick",
+        "EVAL_ENVS": "4",
+    }
+    _run(["bash", "scripts/learned_gpu.sh"], sizes)
+    run = tmp_path / "run"
+    sft, rl = (
+        json.loads((run / "sft/card.json").read_text()),
+        json.loads((run / "rl/card.json").read_text()),
+    )
+    assert sft["kind"] == "lora-adapter" and sft["steps"] == 2
+    assert rl["updates"] == 1 and rl["config"]["adapter"] == str(run / "sft")
+    agent = f"{tiny_model_dir.name}-gpu-dynamic+rl"
+    result = json.loads((run / f"eval-crafter-quick-{agent}/result.json").read_text())
+    assert result["complete"] and result["agent"]["name"] == agent
+    assert result["agent"]["adapter"] == str(run / "rl")
+    stamps = {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")}
+    output = _run(["bash", "scripts/learned_gpu.sh"], sizes)
+    assert {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")} == stamps
+    assert "dataset:" not in output  # the data stage was skipped
+
+
+@pytest.mark.slow
+def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
+    sizes = {
+        "DYNPLAN": str(Path(sys.executable).parent / "dynplan"),
+        "MODEL": "scratch:tiny",
+        "RUN": str(tmp_path / "run"),
+        "TRAJECTORIES": "2",
+        "MAX_STEPS": "15",
+        "SFT_STEPS": "2",
+        "RL_UPDATES": "1",
+        "RL_ENVS": "2",
+        "RL_STEPS": "2",
+        "PROTOCOL": "crafter-quick",
+        "EVAL_ENVS": "4",
+    }
+    _run(["bash", "scripts/learned_cpu.sh"], sizes)
+    run = tmp_path / "run"
+    for name, strategy in (("learned-dynamic", "dynamic"), ("learned-never", "never")):
+        result = json.loads((run / f"eval-crafter-quick-{name}/result.json").read_text())
+        assert result["complete"] and result["agent"]["strategy"] == strategy
+    never = [json.loads(line) for line in (run / "data-never/samples.jsonl").open()]
+    assert never and not any(s["meta"]["plan"] for s in never)
+    assert json.loads((run / "rl/card.json").read_text())["updates"] == 1
+    stamps = {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")}
+    output = _run(["bash", "scripts/learned_cpu.sh"], sizes)
+    assert {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")} == stamps
+    assert "dataset:" not in output
