@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.protocol import Agent
+
+if TYPE_CHECKING:
+    from agents.prompts import PromptConfig
 
 
 def model_prompt_config(
@@ -13,7 +16,7 @@ def model_prompt_config(
     model: str | None,
     history_length: int | None = None,
     adapter: str | None = None,
-):
+) -> PromptConfig:
     """The prompt a model is played with: the one its SFT card records (an SFT adapter's
     card first, then the model's), else the default; `history_length` overrides the history
     shown in full."""

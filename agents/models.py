@@ -14,8 +14,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agents.paths import data_home
+
+if TYPE_CHECKING:
+    from agents.prompts import PromptConfig
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,9 @@ def resolve_checkpoint(spec: str | Path) -> tuple[Path, Path | None]:
     return resolve_model(spec), None
 
 
-def checkpoint_prompt_config(model_dir: str | Path | None, fallback: str | Path | None = None):
+def checkpoint_prompt_config(
+    model_dir: str | Path | None, fallback: str | Path | None = None
+) -> PromptConfig:
     """The `PromptConfig` a model was trained with: the `prompt` of the SFT card in
     `model_dir` (else in `fallback`), or the default prompt for any other model."""
     import json
