@@ -28,6 +28,7 @@ class SFTConfig:
     )
     epochs: float = 1.0
     max_steps: int = -1  # > 0 overrides epochs
+    max_minutes: float | None = None  # stop (and save) after this much training, e.g. on a lease
     learning_rate: float | None = None  # default: 1e-3 scratch, 2e-4 LoRA, 2e-5 full
     batch_size: int = 16
     grad_accum: int = 1

@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import random
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -81,15 +82,28 @@ def split_by_trajectory(samples: list[dict], eval_fraction: float, seed: int):
 def encode_chat(tokenizer, messages: list[dict]) -> tuple[list[int], int]:
     """(token ids of the whole chat, number of prompt tokens), tokenized exactly as the
     transformers backend tokenizes the prompt at inference."""
-    prompt = tokenizer.apply_chat_template(
-        messages[:-1], tokenize=False, add_generation_prompt=True
-    )
-    whole = tokenizer.apply_chat_template(messages, tokenize=False)
-    if not whole.startswith(prompt):
-        raise ValueError("the chat template does not extend the prompt with the answer")
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(whole[len(prompt) :], add_special_tokens=False)["input_ids"]
-    return prompt_ids + answer_ids, len(prompt_ids)
+    return encode_chats(tokenizer, [messages])[0]
+
+
+def encode_chats(tokenizer, chats: list[list[dict]]) -> list[tuple[list[int], int]]:
+    """`encode_chat` of many chats, tokenized in batches (a fast tokenizer uses every core)."""
+    prompts, answers = [], []
+    for messages in chats:
+        prompt = tokenizer.apply_chat_template(
+            messages[:-1], tokenize=False, add_generation_prompt=True
+        )
+        whole = tokenizer.apply_chat_template(messages, tokenize=False)
+        if not whole.startswith(prompt):
+            raise ValueError("the chat template does not extend the prompt with the answer")
+        prompts.append(prompt)
+        answers.append(whole[len(prompt) :])
+    encoded = []
+    for start in range(0, len(chats), 4096):
+        batch = slice(start, start + 4096)
+        prompt_ids = tokenizer(prompts[batch], add_special_tokens=False)["input_ids"]
+        answer_ids = tokenizer(answers[batch], add_special_tokens=False)["input_ids"]
+        encoded += [(p + a, len(p)) for p, a in zip(prompt_ids, answer_ids, strict=True)]
+    return encoded
 
 
 @dataclass
@@ -103,7 +117,7 @@ class EncodedData:
 
 def encode_dataset(tokenizer, train: list[dict], test: list[dict], max_length: int):
     """Tokenize, find the shared prefix, keep the suffixes (answers never cut)."""
-    encoded = [[encode_chat(tokenizer, s["messages"]) for s in part] for part in (train, test)]
+    encoded = [encode_chats(tokenizer, [s["messages"] for s in part]) for part in (train, test)]
     every = [row for part in encoded for row in part]
     shared = shared_prompt_prefix(every)
     prefix = every[0][0][:shared]
@@ -307,7 +321,26 @@ def make_trainer(config: SFTConfig, model, tokenizer, data: EncodedData, progres
         train_dataset=data.train,
         eval_dataset=data.test or None,
         data_collator=SuffixCollator(tokenizer.pad_token_id or 0),
+        callbacks=[time_limit(config.max_minutes)] if config.max_minutes else None,
     )
+
+
+def time_limit(minutes: float):
+    """A callback that ends training (with a save) once `minutes` of it have passed; the
+    learning-rate schedule still runs to `max_steps`, so a stopped run ends at a higher rate."""
+    from transformers import TrainerCallback
+
+    class _TimeLimit(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.deadline = time.monotonic() + 60 * minutes
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if time.monotonic() >= self.deadline:
+                control.should_training_stop = True
+                control.should_save = True
+            return control
+
+    return _TimeLimit()
 
 
 def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
@@ -346,6 +379,7 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
         "samples": {"train": len(data.train), "held_out": len(data.test)},
         "shared_prefix_tokens": len(data.prefix),
         "steps": trainer.state.global_step,
+        "stopped_by_time_limit": trainer.state.global_step < trainer.state.max_steps,
         "parameters": sum(p.numel() for p in model.parameters()),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "train_loss": [{"step": h["step"], "loss": h["loss"]} for h in history if "loss" in h],

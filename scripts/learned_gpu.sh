@@ -32,6 +32,7 @@ TRAJECTORIES=${TRAJECTORIES:-64}
 MAX_STEPS=${MAX_STEPS:-400}
 SFT_STEPS=${SFT_STEPS:-800}
 SFT_BATCH=${SFT_BATCH:-32}
+SFT_MINUTES=${SFT_MINUTES:-}  # stop SFT (saved) after this many minutes, e.g. on a short lease
 LORA_RANK=${LORA_RANK:-16}  # SFT and RL adapters (scratch models train every weight in SFT)
 RL_UPDATES=${RL_UPDATES:-4}
 RL_ENVS=${RL_ENVS:-64}
@@ -50,7 +51,7 @@ card() {  # $1: a card.json, $2: a Python expression of its contents `c`
 
 $DYNPLAN train sft --data "$RUN/data" --model "$MODEL" --out "$RUN/sft" --resume \
   --max-steps "$SFT_STEPS" --batch-size "$SFT_BATCH" --lora-rank "$LORA_RANK" \
-  --eval-steps 400 --save-steps 400 --device "$DEVICE"
+  --eval-steps 400 --save-steps 400 --device "$DEVICE" ${SFT_MINUTES:+--max-minutes "$SFT_MINUTES"}
 if [ "$(card "$RUN/sft/card.json" 'c["kind"]')" = lora-adapter ]; then
   sft=(--model "$(card "$RUN/sft/card.json" 'c["base"]["path"]')" --adapter "$RUN/sft")
 else

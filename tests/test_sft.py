@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from agents.backends.transformers_backend import TransformersBackend
+from agents.devices import resolve_device
 from agents.llm_agent import LLMAgent
 from agents.models import checkpoint_prompt_config
 from baselines.planning_data import DataConfig, generate
@@ -50,15 +51,19 @@ def test_prompt_tokens_match_inference_and_only_answers_are_labelled(dataset, ti
     assert labelled == ids[n_prompt:] and len(data.prefix) > 100  # the system message
 
 
-def test_prefix_forward_equals_a_full_forward(tiny_backend):
-    model = tiny_backend.model
+def test_prefix_forward_equals_a_full_forward(tiny_model_dir):
+    from transformers import AutoModelForCausalLM
+
+    device = resolve_device()  # the GPU where there is one: the batch must follow the model
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).to(device)
     prefix = list(range(5, 45))
     rows = [{"input_ids": list(range(50, 50 + n)), "labels": [0] * n} for n in (3, 9)]
-    batch = SuffixCollator(0)(rows)
+    batch = {k: v.to(device) for k, v in SuffixCollator(0)(rows).items()}
     with torch.no_grad():
         shared = prefix_forward(model, prefix, batch["input_ids"], batch["attention_mask"]).logits
         for i, row in enumerate(rows):
-            full = model(input_ids=torch.tensor([prefix + row["input_ids"]])).logits[0, 40:]
+            ids = torch.tensor([prefix + row["input_ids"]], device=device)
+            full = model(input_ids=ids).logits[0, 40:]
             n = len(row["input_ids"])
             assert torch.allclose(full, shared[i, :n], atol=1e-4)
 
@@ -115,6 +120,24 @@ def test_scratch_run_saves_a_loadable_model_and_resumes(dataset, tmp_path):
     agent.reset(1)
     decision = agent.act([obs], [info])[0]
     assert 0 <= decision.action < 17
+
+
+def test_a_time_limit_stops_training_with_a_saved_model(dataset, tmp_path):
+    out = tmp_path / "sft"
+    config = SFTConfig(
+        data=str(dataset),
+        out=str(out),
+        model="scratch:tiny",
+        max_steps=50,
+        batch_size=4,
+        eval_fraction=0,
+        max_minutes=1e-6,  # spent by the end of the first step
+    )
+    card = train_sft(config, progress=False)
+    assert card["steps"] == 1 and card["stopped_by_time_limit"]
+    assert (out / "model.safetensors").is_file()
+    config.max_minutes, config.max_steps = None, 2
+    assert not train_sft(config, resume=True, progress=False)["stopped_by_time_limit"]
 
 
 def test_lora_run_writes_an_adapter_the_backend_loads(dataset, tiny_model_dir, tmp_path):

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Everything the GPU path needs checked, in one short lease of an offline GPU machine:
+#   1. the device-sensitive tests (devices, SFT, PPO) on the GPU;
+#   2. the GPU recipe (scripts/learned_gpu.sh) on expert data made here and carried there;
+#   3. scripts/gpu_check.sh with whatever time is left.
+# Each stage has its own time limit, so one that hangs or fails leaves the others their time.
+# Logs and the trained models (as tar files) go to $OUT.
+#
+# Here:  bash ../shared/gpu-kit/prepare.sh                     # wheels into .whl/
+#        mkdir -p .lease && cp DATA/card.json .lease/ && gzip -c DATA/samples.jsonl \
+#          > .lease/samples.jsonl.gz                           # .lease/ is git-ignored
+# There: bash scripts/gpu_lease.sh   (carrying .whl and .lease; BUDGET_S: the seconds it may take)
+set -uo pipefail
+OUT=${OUT:-/tmp/gpu-lease}
+BUDGET_S=${BUDGET_S:-570}
+MODEL=${MODEL:-scratch:base}
+PYTHON=${PYTHON:-python3}
+INSTALL=${INSTALL:-1}  # 0: use the packages at hand (a dry run here: PYTHON=.venv/bin/python)
+mkdir -p "$OUT"
+start=$(date +%s)
+elapsed() { echo $(($(date +%s) - start)); }
+
+stage() {  # $1: name, $2: time limit in seconds, then the command; its log goes to $OUT
+  local name=$1 limit=$2
+  shift 2
+  echo "== $name: up to ${limit} s, from +$(elapsed) s"
+  timeout -k 10 "$limit" "$@" >"$OUT/$name.log" 2>&1
+  local rc=$?
+  echo "== $name: exit $rc at +$(elapsed) s"
+  tr '\r' '\n' <"$OUT/$name.log" | grep -v '^ *$' | tail -n 4
+}
+
+if [ "$INSTALL" = 1 ]; then
+  bash .whl/install.sh || exit 1
+  export PYTHONPATH=/tmp/site:$PWD
+fi
+export PYTHONUNBUFFERED=1 DYNPLAN_HOME=${DYNPLAN_HOME:-/tmp/dph}
+nvidia-smi -L 2>/dev/null
+"$PYTHON" -c "import torch, transformers; print('torch', torch.__version__, 'transformers', \
+transformers.__version__, 'cuda', torch.cuda.is_available())"
+
+stage tests "${TESTS_S:-75}" "$PYTHON" -m pytest -q -p no:cacheprovider tests/test_devices.py \
+  tests/test_sft.py tests/test_ppo_llm.py
+
+run=$DYNPLAN_HOME/recipes/lease
+mkdir -p "$run/data"
+cp .lease/card.json "$run/data/" && gunzip -c .lease/samples.jsonl.gz >"$run/data/samples.jsonl"
+stage recipe "${RECIPE_S:-290}" env RUN="$run" MODEL="$MODEL" DYNPLAN="$PYTHON -m dynplan_cli" \
+  PYTHON="$PYTHON" SFT_STEPS="${SFT_STEPS:-4000}" SFT_BATCH="${SFT_BATCH:-64}" \
+  SFT_MINUTES="${SFT_MINUTES:-3}" RL_UPDATES="${RL_UPDATES:-3}" RL_ENVS="${RL_ENVS:-32}" \
+  RL_STEPS="${RL_STEPS:-16}" PROTOCOL=crafter-quick EVAL_ENVS=4 bash scripts/learned_gpu.sh
+for part in sft rl; do
+  [ -f "$run/$part/card.json" ] && tar -C "$run/$part" --exclude=checkpoints -cf "$OUT/$part.tar" .
+done
+
+left=$((BUDGET_S - $(elapsed) - 15))
+[ "$left" -gt 30 ] && stage gpu_check "$left" env PYTHON="$PYTHON" bash scripts/gpu_check.sh ${GPU_CHECK_ARGS:-}
+echo "== done at +$(elapsed) s"
+ls -la "$OUT"
