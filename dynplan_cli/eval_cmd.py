@@ -11,7 +11,11 @@ from dynplan_cli.backend_args import add_backend_arguments, agent_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--agent", required=True, help="random, expert or llm:<strategy>")
+    parser.add_argument(
+        "--agent",
+        required=True,
+        help="random, expert, sb3:<policy dir or name> or llm:<strategy>",
+    )
     parser.add_argument("--protocol", default="crafter-quick")
     parser.add_argument("--num-envs", type=int, default=4, help="episodes run in lockstep")
     parser.add_argument(
@@ -21,7 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent-seed", type=int, default=0)
     parser.add_argument("--name", default=None, help="the agent's name on the leaderboard")
     parser.add_argument("--plans", default=None, help="human plan file ('-': type plans)")
-    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=0.0,
+        help="LLM sampling temperature; for sb3 policies 0 takes the likeliest action, any "
+        "other value samples",
+    )
     parser.add_argument(
         "--history",
         type=int,
@@ -39,6 +49,14 @@ def agent_spec(args: argparse.Namespace, prompt: dict | None = None) -> dict:
     plans = Path(args.plans).stem if args.plans and args.plans != "-" else args.plans
     if args.agent in ("random", "expert"):
         spec = {"name": args.agent, "kind": args.agent}
+    elif args.agent.startswith("sb3:"):
+        policy = args.agent.split(":", 1)[1]
+        spec = {
+            "name": f"sb3:{Path(policy).name}",
+            "kind": "sb3",
+            "model": policy,
+            "decoding": {"sampled": args.temperature != 0},
+        }
     else:
         model = args.model or "smollm2-135m"
         strategy = args.agent.split(":", 1)[1]

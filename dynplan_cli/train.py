@@ -1,10 +1,11 @@
-"""`dynplan train sft|rl`: the learned dynamic planner's two stages."""
+"""`dynplan train sft|rl`: the learned dynamic planner's two stages; `dynplan train sb3`: the
+SB3 PPO baseline that reads no text."""
 
 from __future__ import annotations
 
 import argparse
 
-from baselines.configs import PPOConfig, SFTConfig, add_config_arguments
+from baselines.configs import PPOConfig, SB3PPOConfig, SFTConfig, add_config_arguments
 
 SFT_RENAMES = {"learning_rate": "lr"}  # `--lr`, as the model cards' commands write it
 SFT_HELP = {
@@ -16,6 +17,10 @@ SFT_HELP = {
     "learning_rate": "1e-3 scratch, 2e-4 LoRA, 2e-5 full when not given",
 }
 RL_HELP = {"model": "the SFT model directory", "adapter": "the SFT adapter, if SFT made one"}
+SB3_HELP = {
+    "out": "where the policy, card, logs and checkpoints go",
+    "net_arch": "hidden layer widths of the policy and value MLPs",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, config_class, renames, helps, text in (
         ("sft", SFTConfig, SFT_RENAMES, SFT_HELP, "supervised fine-tuning on planning data"),
         ("rl", PPOConfig, None, RL_HELP, "PPO with a planning cost on the LLM policy"),
+        ("sb3", SB3PPOConfig, None, SB3_HELP, "SB3 PPO on the semantic observation (no text)"),
     ):
         stage = stages.add_parser(name, help=text)
         add_config_arguments(stage, config_class, renames, helps)
@@ -31,10 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.stage == "rl":
-        from baselines.ppo_llm import run_from_args
+    if args.stage in ("rl", "sb3"):
+        from importlib import import_module
 
-        return run_from_args(args)
+        module = "baselines.ppo_llm" if args.stage == "rl" else "baselines.sb3_ppo"
+        return import_module(module).run_from_args(args)
     from baselines.configs import config_from_args
     from baselines.sft import train_sft
 

@@ -146,12 +146,14 @@ class CrafterCore(crafter.Env):
         return obs, reward, dead or over, info
 
     def state_info(self) -> dict:
-        """Copies of the player's inventory, achievements and position (crafter's `info`)."""
+        """Copies of the player's inventory, achievements and position (crafter's `info`), and
+        the direction it faces (dx, dy)."""
         player = self._player
         return {
             "inventory": player.inventory.copy(),
             "achievements": player.achievements.copy(),
             "player_pos": player.pos.copy(),
+            "player_facing": tuple(int(d) for d in player.facing),
         }
 
     # -- views -------------------------------------------------------------------------------

@@ -55,14 +55,15 @@ def test_crafter_step(benchmark, compare):
     compare(benchmark, "env.step", reference=True)
 
 
+def _gym_step(env, action) -> bool:
+    """One Gymnasium step; whether the episode ended."""
+    _, _, terminated, truncated, _ = env.step(action)
+    return terminated or truncated
+
+
 def test_dynplan_step_text(benchmark, compare):
     benchmark.group = "env.step (100 steps)"
-
-    def step(env, action):
-        _, _, terminated, truncated, _ = env.step(action)
-        return terminated or truncated
-
-    _step_rounds(benchmark, DynPlanCrafterEnv, lambda env, s: env.reset(seed=s), step)
+    _step_rounds(benchmark, DynPlanCrafterEnv, lambda env, s: env.reset(seed=s), _gym_step)
     compare(benchmark, "env.step")
 
 
@@ -99,3 +100,35 @@ def test_dynplan_reset(benchmark, compare):
         lambda: env.reset(seed=next(seeds)), rounds=16, iterations=1, warmup_rounds=1
     )
     compare(benchmark, "env.reset")
+
+
+def test_semantic_step(benchmark, compare):
+    """The SB3 view of the env (`semantic_env`: one-hot features, no text)."""
+    from dynplan_gym.wrappers import semantic_env
+
+    benchmark.group = "env.step (100 steps)"
+    _step_rounds(benchmark, semantic_env, lambda env, s: env.reset(seed=s), _gym_step)
+    compare(benchmark, "env.step")
+
+
+def test_vector_env_throughput(benchmark, measure):
+    """Env steps/s of 8 `semantic_env`s in a `gymnasium.vector.SyncVectorEnv` (what SB3-style
+    training sees per core), resets included as they come."""
+    import gymnasium as gym
+
+    from dynplan_gym.wrappers import semantic_env
+
+    benchmark.group = "vector env (8 envs x 25 steps)"
+    envs = gym.vector.SyncVectorEnv([semantic_env for _ in range(8)])
+    envs.reset(seed=list(SEEDS))
+    actions = np.random.default_rng(0).integers(0, 17, (25, 8))
+
+    def play():
+        for row in actions:
+            envs.step(row)
+
+    benchmark.pedantic(play, rounds=10, iterations=1, warmup_rounds=1)
+    envs.close()
+    if benchmark.stats is not None:
+        rate = 8 * 25 / benchmark.stats.stats.median
+        measure("vector env (8 x semantic_env, sync)", f"{rate:,.0f} env steps/s")
