@@ -10,12 +10,16 @@
 #        mkdir -p .lease && cp DATA/card.json .lease/ && gzip -c DATA/samples.jsonl \
 #          > .lease/samples.jsonl.gz                           # .lease/ is git-ignored
 # There: bash scripts/gpu_lease.sh   (carrying .whl and .lease; BUDGET_S: the seconds it may take)
+# A dry run here (tests/test_gpu_scripts.py): INSTALL=0 PYTHON=.venv/bin/python TESTS_S=0
+#   MODEL=scratch:tiny GPU_CHECK_ARGS=--tiny and tiny SFT_*/RL_* sizes.
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu-lease}
 BUDGET_S=${BUDGET_S:-570}
 MODEL=${MODEL:-scratch:base}
 PYTHON=${PYTHON:-python3}
 INSTALL=${INSTALL:-1}  # 0: use the packages at hand (a dry run here: PYTHON=.venv/bin/python)
+LEASE_DIR=${LEASE_DIR:-.lease}  # card.json and samples.jsonl.gz of the expert data
+TESTS_S=${TESTS_S:-75}  # 0: skip the tests
 mkdir -p "$OUT"
 start=$(date +%s)
 elapsed() { echo $(($(date +%s) - start)); }
@@ -39,12 +43,13 @@ nvidia-smi -L 2>/dev/null
 "$PYTHON" -c "import torch, transformers; print('torch', torch.__version__, 'transformers', \
 transformers.__version__, 'cuda', torch.cuda.is_available())"
 
-stage tests "${TESTS_S:-75}" "$PYTHON" -m pytest -q -p no:cacheprovider tests/test_devices.py \
-  tests/test_sft.py tests/test_ppo_llm.py
+[ "$TESTS_S" -gt 0 ] && stage tests "$TESTS_S" "$PYTHON" -m pytest -q -p no:cacheprovider \
+  tests/test_devices.py tests/test_sft.py tests/test_ppo_llm.py
 
 run=$DYNPLAN_HOME/recipes/lease
 mkdir -p "$run/data"
-cp .lease/card.json "$run/data/" && gunzip -c .lease/samples.jsonl.gz >"$run/data/samples.jsonl"
+cp "$LEASE_DIR/card.json" "$run/data/" &&
+  gunzip -c "$LEASE_DIR/samples.jsonl.gz" >"$run/data/samples.jsonl" || exit 1
 stage recipe "${RECIPE_S:-290}" env RUN="$run" MODEL="$MODEL" DYNPLAN="$PYTHON -m dynplan_cli" \
   PYTHON="$PYTHON" SFT_STEPS="${SFT_STEPS:-4000}" SFT_BATCH="${SFT_BATCH:-64}" \
   SFT_MINUTES="${SFT_MINUTES:-3}" RL_UPDATES="${RL_UPDATES:-3}" RL_ENVS="${RL_ENVS:-32}" \

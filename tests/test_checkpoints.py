@@ -64,3 +64,24 @@ def test_each_checkpoint_is_prompted_as_it_was_trained(name):
     assert config.recent_actions == trained["recent_actions"]
     assert list(config.remembered_kinds) == trained["remembered_kinds"]
     assert model_prompt_config("transformers", name, history_length=3).history_length == 3
+
+
+def test_the_shipped_sb3_policy_plays_like_a_trained_one():
+    """`sb3:sb3-ppo` loads from safetensors and its card, and acts from what it sees: its
+    likeliest action differs between states (an untrained MLP's barely does)."""
+    from agents.sb3_agent import SB3Agent, resolve_policy_dir
+
+    card = json.loads((resolve_policy_dir("sb3-ppo") / "card.json").read_text())
+    assert card["timesteps"] >= 1_000_000 and card["command"].startswith("dynplan train sb3")
+    agent = make_agent("sb3:sb3-ppo", temperature=0.0)
+    assert isinstance(agent, SB3Agent)
+    env = DynPlanCrafterEnv()
+    obs, info = env.reset(seed=0)
+    agent.reset(1)
+    actions = []
+    for _ in range(40):
+        decision = agent.act([obs], [info])[0]
+        actions.append(decision.action)
+        obs, _, terminated, truncated, info = env.step(decision.env_action())
+        assert not terminated and not truncated
+    assert len(set(actions)) >= 3

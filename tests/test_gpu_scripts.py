@@ -1,6 +1,7 @@
 """The scripts at tiny sizes on the CPU: the speed check prints every row of its table with a
 finite number, the GPU recipe runs end to end (LoRA on a local model) and then resumes with
-every stage skipped, and so does the CPU recipe (`make learned`)."""
+every stage skipped, and so does the CPU recipe (`make learned`); the GPU lease script runs its
+stages and hands back the trained models."""
 
 from __future__ import annotations
 
@@ -28,14 +29,14 @@ TINY_ROWS = (
 )
 
 
-def _run(command: list[str], env: dict[str, str] | None = None) -> str:
+def _run(command: list[str], env: dict[str, str] | None = None, timeout: int = 300) -> str:
     result = subprocess.run(
         command,
         cwd=ROOT,
         env={**os.environ, "PYTHON": sys.executable, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
@@ -125,3 +126,46 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
     output = _run(["bash", "scripts/learned_cpu.sh"], sizes)
     assert {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")} == stamps
     assert "dataset:" not in output
+
+
+@pytest.mark.slow
+def test_gpu_lease_runs_its_stages_and_hands_back_the_models(tmp_path):
+    import gzip
+    import shutil
+    import tarfile
+
+    from baselines.planning_data import DataConfig, generate
+
+    data, lease = tmp_path / "data", tmp_path / "lease"
+    generate(DataConfig(trajectories=2, max_steps=20), data, progress=False)
+    lease.mkdir()
+    shutil.copy(data / "card.json", lease / "card.json")
+    with (
+        open(data / "samples.jsonl", "rb") as src,
+        gzip.open(lease / "samples.jsonl.gz", "wb") as dst,
+    ):
+        shutil.copyfileobj(src, dst)
+    sizes = {
+        "INSTALL": "0",
+        "LEASE_DIR": str(lease),
+        "OUT": str(tmp_path / "out"),
+        "DYNPLAN_HOME": str(tmp_path / "home"),
+        "TESTS_S": "0",
+        "MODEL": "scratch:tiny",
+        "SFT_STEPS": "2",
+        "SFT_BATCH": "4",
+        "RL_UPDATES": "1",
+        "RL_ENVS": "2",
+        "RL_STEPS": "2",
+        "GPU_CHECK_ARGS": "--tiny",
+        "RECIPE_S": "400",
+        "BUDGET_S": "560",
+    }
+    output = _run(["bash", "scripts/gpu_lease.sh"], sizes, timeout=600)
+    assert "== recipe: exit 0" in output and "== gpu_check: exit 0" in output, output
+    assert "== tests" not in output
+    with tarfile.open(tmp_path / "out/sft.tar") as sft:
+        assert {"./model.safetensors", "./card.json"} <= set(sft.getnames())
+    with tarfile.open(tmp_path / "out/rl.tar") as rl:
+        assert "./adapter_model.safetensors" in rl.getnames()
+    assert "ppo: envs 2 x 2 steps" in (tmp_path / "out/gpu_check.log").read_text()
