@@ -70,10 +70,12 @@ def make_vec_env(config: SB3PPOConfig, monitor_file: Path | None = None):
 
 
 def policy_kwargs(config: SB3PPOConfig) -> dict[str, Any]:
+    """SB3's `policy_kwargs`: the MLP's hidden widths."""
     return {"net_arch": [int(n) for n in config.net_arch]}
 
 
 def latest_checkpoint(out: Path) -> tuple[Path, int] | None:
+    """(path, env steps) of the newest SB3 checkpoint under `out`, if any."""
     found = [
         (path, int(m.group(1)))
         for path in (out / "checkpoints").glob("ppo_*_steps.zip")
@@ -134,6 +136,7 @@ def train_sb3(config: SB3PPOConfig, resume: bool = False, progress: bool = True)
     if remaining:
         model.learn(remaining, callback=saver, progress_bar=progress, reset_num_timesteps=not found)
     seconds = time.perf_counter() - started
+    model.save(out / "checkpoints" / f"ppo_{model.num_timesteps}_steps.zip")  # resume from here
     venv.close()
     state = {k: v.detach().cpu().contiguous() for k, v in model.policy.state_dict().items()}
     save_file(state, out / POLICY)
