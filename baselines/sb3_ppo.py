@@ -93,12 +93,15 @@ def train_sb3(config: SB3PPOConfig, resume: bool = False, progress: bool = True)
     from stable_baselines3.common.logger import configure
 
     from agents.devices import resolve_device
+    from leaderboard.runner import package_versions
 
     out = Path(config.out)
-    if (out / CARD).exists() and not resume:
-        raise FileExistsError(f"{out} already holds a trained policy; pick another --out")
-    if (out / CARD).exists() and json.loads((out / CARD).read_text())["config"] == asdict(config):
-        return json.loads((out / CARD).read_text())  # finished with this very config
+    if (out / CARD).exists():
+        if not resume:
+            raise FileExistsError(f"{out} already holds a trained policy; pick another --out")
+        card = json.loads((out / CARD).read_text())
+        if card["config"] == asdict(config):
+            return card  # finished with this very config
     found = latest_checkpoint(out) if resume else None
     start = found[1] if found else 0
     logs = out / "logs"
@@ -156,7 +159,7 @@ def train_sb3(config: SB3PPOConfig, resume: bool = False, progress: bool = True)
             "observation": "dynplan_gym.wrappers.SemanticFeatures()",
         },
         "episodes": episode_summary(logs),
-        "versions": _versions(),
+        "versions": package_versions(),
     }
     (out / CARD).write_text(json.dumps(card, indent=1))
     plot_curve(logs, out / "curve.png")
@@ -250,12 +253,6 @@ def write_readme(out: Path, card: dict) -> None:
         )
     lines += ["", "![training curve](curve.png)", "", f"Play: `--agent sb3:{out}`"]
     (out / "README.md").write_text("\n".join(lines) + "\n")
-
-
-def _versions() -> dict[str, str]:
-    from leaderboard.runner import package_versions
-
-    return package_versions()
 
 
 def run_from_args(args: argparse.Namespace) -> int:

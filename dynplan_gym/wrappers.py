@@ -83,8 +83,8 @@ class SemanticObservation(gym.Wrapper):
 
     def __init__(self, env: gym.Env, features: SemanticFeatures | None = None) -> None:
         super().__init__(env)
-        grid = getattr(env.unwrapped, "core", None)
-        view_grid = grid.view_grid if grid is not None else (9, 7)
+        core = getattr(env.unwrapped, "core", None)
+        view_grid = core.view_grid if core is not None else (9, 7)
         self.features = features or SemanticFeatures(view_grid=view_grid)
         self.observation_space = self.features.space
 
