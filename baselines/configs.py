@@ -32,6 +32,7 @@ class SFTConfig:
     learning_rate: float | None = None  # default: 1e-3 scratch, 2e-4 LoRA, 2e-5 full
     batch_size: int = 16
     grad_accum: int = 1
+    group_by_length: bool = False  # batches of samples of about one length: less padding
     max_length: int = 2048
     eval_fraction: float = 0.05  # held-out trajectories
     eval_steps: int = 200
@@ -151,6 +152,9 @@ def cli_command(
         if value == default and f.name not in always:
             continue
         flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
+        if isinstance(value, bool):
+            parts.append(flag if value else "--no-" + flag[2:])
+            continue
         text = ",".join(value) if isinstance(value, list) else str(value)
         parts.append(f"{flag} {shlex.quote(text)}")
     return " ".join(parts)
@@ -179,6 +183,10 @@ def add_config_arguments(
         elif isinstance(default, list):
             parser.add_argument(
                 flag, default=",".join(default), help=help_text or "comma-separated"
+            )
+        elif isinstance(default, bool):
+            parser.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=default, help=help_text
             )
         else:
             shown = f" (default {default})" if default is not None else ""

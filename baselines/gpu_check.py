@@ -2,12 +2,13 @@
 
 Each of our code paths is measured beside a plain-transformers anchor on the same model:
   sft       our SFT step (`baselines.sft`: the Trainer whose loss runs the shared prompt prefix
-            once per batch), full fine-tuning on synthetic planning samples;
+            once per batch and the output layer on answer tokens only, batches grouped by
+            length), full fine-tuning on synthetic planning samples;
   anchor    a plain full fine-tuning step (forward, backward, AdamW) at sequence length 1024;
+  ppo       env steps/s of `baselines.ppo_llm` (rollout, scoring and update) at a small size;
   runner    env steps/s of the leaderboard's `EvaluationRun` with `LLMAgent` on the
             `TransformersBackend`, all episodes in lockstep, for `llm:never` and `llm:always`;
-  anchor    plain `model.generate`: a 900-token prompt and 16 new tokens;
-  ppo       env steps/s of `baselines.ppo_llm` (rollout, scoring and update) at a small size.
+  anchor    plain `model.generate`: a 900-token prompt and 16 new tokens.
 MFU = 6 x parameters x tokens run per second / the GPU's peak bf16 FLOP/s (attention left
 out). The sft row's tokens/s counts each sample whole (what a step without the shared prefix
 would run); its MFU counts what the model runs (the prefix once a batch).
@@ -80,7 +81,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    sft_batches=(16, 64),
+    sft_batches=(64, 256, 1024),
     anchor_batches=(16, 64),
     sequence_length=1024,
     train_steps=10,
@@ -266,7 +267,8 @@ class StepClock(TrainerCallback):
 
 
 def measure_sft(setup: Setup, batch: int) -> Row:
-    """Our SFT step: `baselines.sft`'s Trainer and shared-prefix loss, full fine-tuning."""
+    """Our SFT step: `baselines.sft`'s Trainer and shared-prefix loss, full fine-tuning,
+    batches grouped by length."""
     from baselines.sft import SFTConfig, encode_dataset, load_model, load_samples, make_trainer
 
     sizes = setup.sizes
@@ -277,6 +279,7 @@ def measure_sft(setup: Setup, batch: int) -> Row:
         lora_rank=0,
         batch_size=batch,
         max_steps=sizes.warmup_steps + sizes.train_steps,
+        group_by_length=True,
         eval_fraction=0.0,
         device=setup.device,
         dtype=setup.dtype,
@@ -347,14 +350,18 @@ def speed_protocol(envs: int, steps: int) -> Iterator:
         del PROTOCOLS[protocol.id]
 
 
-def measure_runner(setup: Setup, backend, strategy: str, envs: int) -> Row:
+def measure_runner(setup: Setup, backend, strategy: str, envs: int, decode: str = "") -> Row:
     """Env steps/s of `EvaluationRun` (LLMAgent on the backend), env resets left out."""
     from agents.llm_agent import LLMAgent
     from leaderboard.runner import EvaluationRun
     from leaderboard.schema import AgentSpec
 
     spec = AgentSpec(name=f"gpu-check/{strategy}", kind="llm", strategy=strategy)
-    out = setup.work / f"runner-{strategy}-{envs}x{setup.sizes.runner_steps}"
+    out = setup.work / f"runner-{strategy}-{envs}x{setup.sizes.runner_steps}-{backend.decode}"
+    if out.exists():  # a warm-up run of the same size
+        import shutil
+
+        shutil.rmtree(out)
     with speed_protocol(envs, setup.sizes.runner_steps) as protocol:
         agent = LLMAgent(backend, strategy)
         episodes = EvaluationRun(agent, spec, protocol, out, num_envs=envs).run(progress=False)
@@ -365,7 +372,7 @@ def measure_runner(setup: Setup, backend, strategy: str, envs: int) -> Row:
         steps / seconds,
         "env steps/s",
         generated / seconds,
-        note="tokens/s: generated",
+        note="tokens/s: generated" + (f"; decode {decode}" if decode else ""),
     )
 
 
@@ -398,23 +405,36 @@ def measure_generate(setup: Setup, model, batch: int) -> Row:
 
 
 def inference_rows(setup: Setup) -> Iterator[Row]:
-    """The runner at each env count and strategy, then the generate anchor, on one model."""
+    """The runner at each env count and strategy (the backend's default decoding: CUDA graphs
+    on a GPU), the dynamic-cache decoding at the most envs as the reference, then the generate
+    anchor, on one model."""
     from agents.backends.transformers_backend import TransformersBackend
 
     sizes = setup.sizes
-    backend = TransformersBackend(setup.model_dir, dtype=setup.dtype, device=setup.device)
+    backends = {
+        decode: TransformersBackend(
+            setup.model_dir, dtype=setup.dtype, device=setup.device, decode=decode
+        )
+        for decode in ("auto", "dynamic")
+    }
+    default = backends["auto"]
     warm = dataclasses.replace(setup, sizes=dataclasses.replace(sizes, runner_steps=1))
-    measure_runner(warm, backend, "always", 1)  # first-call costs stay out of the rows
+    for backend in backends.values():
+        for strategy in ("never", "always"):  # first-call costs (graphs) stay out of the rows
+            measure_runner(warm, backend, strategy, max(sizes.runner_envs))
     for strategy in ("never", "always"):
         for envs in sizes.runner_envs:
             name = f"runner: llm:{strategy}, envs {envs} x {sizes.runner_steps} steps"
-            yield measured(name, measure_runner, setup, backend, strategy, envs)
+            yield measured(name, measure_runner, setup, default, strategy, envs, default.decode)
+        envs = max(sizes.runner_envs)
+        name = f"runner: llm:{strategy}, envs {envs}, dynamic cache (reference)"
+        yield measured(name, measure_runner, setup, backends["dynamic"], strategy, envs, "dynamic")
     for batch in sizes.generate_batches:
         name = (
             f"anchor: model.generate, {sizes.prompt_tokens}+{sizes.new_tokens} tokens, "
             f"batch {batch}"
         )
-        yield measured(name, measure_generate, setup, backend.model, batch)
+        yield measured(name, measure_generate, setup, default.model, batch)
 
 
 # -- PPO ---------------------------------------------------------------------------------------
@@ -458,16 +478,16 @@ def measured(name: str, measure: Callable[..., Row], *args) -> Row:
 def all_rows(setup: Setup) -> Iterator[Row]:
     sizes = setup.sizes
     for batch in sizes.sft_batches:
-        name = f"sft: our step (Trainer, shared prefix), batch {batch}"
+        name = f"sft: our step (Trainer, shared prefix, by length), batch {batch}"
         yield measured(name, measure_sft, setup, batch)
     for batch in sizes.anchor_batches:
         name = f"anchor: plain full FT step, {sizes.sequence_length} tokens, batch {batch}"
         yield measured(name, measure_anchor_train, setup, batch)
-    yield from inference_rows(setup)
     name = (
         f"ppo: envs {sizes.ppo_envs} x {sizes.ppo_rollout_steps} steps, LoRA {sizes.ppo_lora_rank}"
     )
     yield measured(name, measure_ppo, setup)
+    yield from inference_rows(setup)
 
 
 def format_row(row: Row) -> str:

@@ -147,10 +147,11 @@ def encode_step(backend, prompt, raw: str, eos_id: int) -> tuple[list[int], int]
 def score(policy: Policy, prefix: list[int], rows: list[tuple[list[int], int]], value: bool):
     """(sequence log-probs of the answers, values at the last prompt token) for `rows`.
 
-    Runs `prefix` (shared by every row) once, then the rows right-padded."""
+    Runs `prefix` (shared by every row) once, then the rows right-padded; the output layer
+    runs only on the positions that predict an answer token."""
     import torch
 
-    from baselines.sft import SuffixCollator, prefix_forward
+    from baselines.sft import SuffixCollator, prefix_hidden
 
     n = len(prefix)
     batch = SuffixCollator(policy.tokenizer.pad_token_id or 0)(
@@ -158,19 +159,20 @@ def score(policy: Policy, prefix: list[int], rows: list[tuple[list[int], int]], 
     )
     device = next(policy.model.parameters()).device
     ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
-    out = prefix_forward(policy.model, prefix, ids, mask, hidden_states=value)
-    logprobs = torch.log_softmax(out.logits[:, :-1].float(), -1)
-    token_logp = logprobs.gather(-1, ids[:, 1:, None]).squeeze(-1)
-    answer = torch.zeros_like(token_logp)
+    hidden = prefix_hidden(policy.model, prefix, ids, mask)
+    answer = torch.zeros_like(mask[:, 1:], dtype=torch.bool)
     for i, (_, prompt_len) in enumerate(rows):
-        answer[i, prompt_len - n - 1 :] = 1  # token j+1 is predicted at position j
-    answer = answer * mask[:, 1:]
-    sequence_logp = (token_logp * answer).sum(-1)
+        answer[i, prompt_len - n - 1 :] = True  # token j+1 is predicted at position j
+    answer &= mask[:, 1:].bool()
+    logits = policy.model.get_output_embeddings()(hidden[:, :-1][answer]).float()
+    token_logp = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:][answer][:, None])[:, 0]
+    row_of = torch.arange(len(rows), device=device)[:, None].expand_as(answer)[answer]
+    sequence_logp = torch.zeros(len(rows), device=device).index_add(0, row_of, token_logp)
     if not value:
         return sequence_logp, None
     last_prompt = torch.tensor([p - n - 1 for _, p in rows], device=device)
-    hidden = out.hidden_states[-1][torch.arange(len(rows), device=device), last_prompt]
-    return sequence_logp, policy.value_head(hidden.float()).squeeze(-1)
+    last = hidden[torch.arange(len(rows), device=device), last_prompt]
+    return sequence_logp, policy.value_head(last.float()).squeeze(-1)
 
 
 def gae(rewards, values, dones, next_value, gamma: float, lam: float):

@@ -166,45 +166,50 @@ class SuffixCollator:
         return {"input_ids": ids, "labels": labels, "attention_mask": mask}
 
 
-def prefix_forward(model, prefix_ids, input_ids, attention_mask, hidden_states: bool = False):
-    """The model's output (logits, optionally hidden states) on the suffixes, given the shared
-    prefix run once for the whole batch (gradients flow through it)."""
+def prefix_hidden(model, prefix_ids, input_ids, attention_mask):
+    """The last hidden states (after the final norm) on the suffixes, given the shared prefix
+    run once for the whole batch (gradients flow through it). [rows, width, hidden]."""
     import torch
     from transformers import DynamicCache
 
     rows, width = input_ids.shape
     n = len(prefix_ids)
+    decoder = model.get_decoder()  # a peft model hands over its base's, LoRA layers in place
     cache = DynamicCache()
     if n:
         device = input_ids.device
-        model(input_ids=torch.tensor([prefix_ids], device=device), cache=cache, use_cache=True)
+        decoder(input_ids=torch.tensor([prefix_ids], device=device), cache=cache, use_cache=True)
         cache.batch_repeat_interleave(rows)
     full_mask = torch.cat([attention_mask.new_ones((rows, n)), attention_mask], 1)
     positions = n + torch.arange(width, device=input_ids.device)[None].expand(rows, -1)
-    out = model(
+    out = decoder(
         input_ids=input_ids,
         attention_mask=full_mask,
         position_ids=positions,
         cache=cache,
         use_cache=True,
-        output_hidden_states=hidden_states,
     )
-    return out
+    return out.last_hidden_state
 
 
-def answer_loss(logits, labels, num_items: int | None = None):
-    """Cross-entropy of each labeled token given the tokens before it (sum / count)."""
+def prefix_forward(model, prefix_ids, input_ids, attention_mask):
+    """The model's logits on every suffix position, given the shared prefix run once."""
+    hidden = prefix_hidden(model, prefix_ids, input_ids, attention_mask)
+    return model.get_output_embeddings()(hidden)
+
+
+def answer_loss(model, hidden, labels, num_items: int | None = None):
+    """Cross-entropy of each labelled token given the tokens before it (sum / count).
+
+    The output layer runs only where a label follows (a Llama's logits are its output
+    embedding of the last hidden state): a sample's prompt costs no vocabulary-sized logits."""
     import torch.nn.functional as F
 
-    shifted = logits[:, :-1].float()
     target = labels[:, 1:]
-    total = F.cross_entropy(
-        shifted.reshape(-1, shifted.shape[-1]),
-        target.reshape(-1),
-        ignore_index=IGNORE,
-        reduction="sum",
-    )
-    count = num_items if num_items is not None else int((target != IGNORE).sum())
+    keep = target != IGNORE
+    logits = model.get_output_embeddings()(hidden[:, :-1][keep]).float()
+    total = F.cross_entropy(logits, target[keep], reduction="sum")
+    count = num_items if num_items is not None else int(keep.sum())
     return total / max(count, 1)
 
 
@@ -280,12 +285,10 @@ def make_trainer(config: SFTConfig, model, tokenizer, data: EncodedData, progres
 
     class PrefixSharingTrainer(Trainer):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            logits = prefix_forward(
-                model, prefix, inputs["input_ids"], inputs["attention_mask"]
-            ).logits
+            hidden = prefix_hidden(model, prefix, inputs["input_ids"], inputs["attention_mask"])
             items = int(num_items_in_batch) if num_items_in_batch is not None else None
-            loss = answer_loss(logits, inputs["labels"], items)
-            return (loss, {"logits": logits}) if return_outputs else loss
+            loss = answer_loss(model, hidden, inputs["labels"], items)
+            return (loss, {}) if return_outputs else loss
 
     device = str(next(model.parameters()).device)
     args = TrainingArguments(
@@ -293,6 +296,7 @@ def make_trainer(config: SFTConfig, model, tokenizer, data: EncodedData, progres
         per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=config.batch_size,
         gradient_accumulation_steps=config.grad_accum,
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
         learning_rate=config.lr(),
         num_train_epochs=config.epochs,
         max_steps=config.max_steps,

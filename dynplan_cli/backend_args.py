@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from agents.backends.base import DECODE_MODES
 from agents.devices import add_device_arguments
 
 
@@ -20,6 +21,13 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--adapter", default=None, help="a peft adapter directory")
     group.add_argument("--base-url", default=None, help="OpenAI-compatible server, e.g. .../v1")
     add_device_arguments(group)
+    group.add_argument(
+        "--decode",
+        choices=DECODE_MODES,
+        default="auto",
+        help="transformers decoding: auto (CUDA graphs on a GPU, else dynamic), dynamic, "
+        "static, graph",
+    )
     group.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     group.add_argument("--max-retries", type=int, default=3)
 
@@ -28,6 +36,8 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {"kind": args.backend, "model": args.model}
     if args.backend == "transformers":
         options.update(adapter=args.adapter, dtype=args.dtype, device=args.device)
+        if args.decode != "auto":
+            options["decode"] = args.decode
     else:
         options.update(base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries)
     return options

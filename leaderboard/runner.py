@@ -12,6 +12,7 @@ Runner-owned keys in the infos the agent sees: `slot` (which running episode) an
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -81,14 +82,21 @@ class _Episode:
         )
 
 
-def package_versions() -> dict[str, str | None]:
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, str | None], ...]:
+    """Read once a process: package metadata does not change under a running program."""
     versions: dict[str, str | None] = {"python": platform.python_version()}
     for name in VERSIONED_PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return versions
+    return tuple(versions.items())
+
+
+def package_versions() -> dict[str, str | None]:
+    """Python's and the versioned packages' versions (a fresh dict each call)."""
+    return dict(_installed_versions())
 
 
 def git_revision() -> str | None:
@@ -125,6 +133,7 @@ class EvaluationRun:
         self.num_envs = num_envs
         self.agent_seed = agent_seed
         self.episodes: list[EpisodeRecord] = []
+        self._revision: str | None = None  # read when the run starts
 
     # -- files -------------------------------------------------------------------------------
     def _run_header(self) -> dict[str, Any]:
@@ -184,7 +193,7 @@ class EvaluationRun:
                 "complete": len(episodes) == len(self.protocol.seeds),
                 "seeds": {"agent_seed": self.agent_seed, "env_seeds": list(self.protocol.seeds)},
                 "versions": package_versions(),
-                "git_revision": git_revision(),
+                "git_revision": self._revision or git_revision(),
                 "created": datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
@@ -199,6 +208,7 @@ class EvaluationRun:
         from tqdm import tqdm
 
         self._prepare(resume)
+        self._revision = git_revision()
         finished = {e.seed for e in self.episodes}
         pending = [s for s in self.protocol.seeds if s not in finished]
         if not pending:

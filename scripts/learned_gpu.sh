@@ -50,7 +50,7 @@ card() {  # $1: a card.json, $2: a Python expression of its contents `c`
   --max-steps "$MAX_STEPS" --schedules every=1,dynamic=1 --out "$RUN/data"
 
 $DYNPLAN train sft --data "$RUN/data" --model "$MODEL" --out "$RUN/sft" --resume \
-  --max-steps "$SFT_STEPS" --batch-size "$SFT_BATCH" --lora-rank "$LORA_RANK" \
+  --max-steps "$SFT_STEPS" --batch-size "$SFT_BATCH" --lora-rank "$LORA_RANK" --group-by-length \
   --eval-steps 400 --save-steps 400 --device "$DEVICE" ${SFT_MINUTES:+--max-minutes "$SFT_MINUTES"}
 if [ "$(card "$RUN/sft/card.json" 'c["kind"]')" = lora-adapter ]; then
   sft=(--model "$(card "$RUN/sft/card.json" 'c["base"]["path"]')" --adapter "$RUN/sft")

@@ -17,15 +17,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # The rows of `gpu_check.sh --tiny`: batch 2 training, 1 and 2 envs, generate at batch 1 and 4.
 TINY_ROWS = (
-    "sft: our step (Trainer, shared prefix), batch 2",
+    "sft: our step (Trainer, shared prefix, by length), batch 2",
     "anchor: plain full FT step, 1024 tokens, batch 2",
+    "ppo: envs 2 x 2 steps, LoRA 4",
     "runner: llm:never, envs 1 x 2 steps",
     "runner: llm:never, envs 2 x 2 steps",
+    "runner: llm:never, envs 2, dynamic cache (reference)",
     "runner: llm:always, envs 1 x 2 steps",
     "runner: llm:always, envs 2 x 2 steps",
+    "runner: llm:always, envs 2, dynamic cache (reference)",
     "anchor: model.generate, 900+16 tokens, batch 1",
     "anchor: model.generate, 900+16 tokens, batch 4",
-    "ppo: envs 2 x 2 steps, LoRA 4",
 )
 
 

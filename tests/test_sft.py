@@ -22,7 +22,9 @@ from baselines.sft import (
     encode_chat,
     encode_dataset,
     load_samples,
+    make_trainer,
     prefix_forward,
+    prefix_hidden,
     train_sft,
 )
 
@@ -60,12 +62,36 @@ def test_prefix_forward_equals_a_full_forward(tiny_model_dir):
     rows = [{"input_ids": list(range(50, 50 + n)), "labels": [0] * n} for n in (3, 9)]
     batch = {k: v.to(device) for k, v in SuffixCollator(0)(rows).items()}
     with torch.no_grad():
-        shared = prefix_forward(model, prefix, batch["input_ids"], batch["attention_mask"]).logits
+        shared = prefix_forward(model, prefix, batch["input_ids"], batch["attention_mask"])
         for i, row in enumerate(rows):
             ids = torch.tensor([prefix + row["input_ids"]], device=device)
             full = model(input_ids=ids).logits[0, 40:]
             n = len(row["input_ids"])
             assert torch.allclose(full, shared[i, :n], atol=1e-4)
+
+
+def test_answer_loss_equals_the_cross_entropy_of_full_logits(dataset, tiny_model_dir):
+    """The output layer run on answer positions only gives the loss of the full logits."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    data = encode_dataset(tokenizer, load_samples(dataset)[:6], [], 4096)
+    batch = SuffixCollator(0)(data.train)
+    with torch.no_grad():
+        ids = torch.cat([torch.tensor([data.prefix] * len(data.train)), batch["input_ids"]], 1)
+        mask = torch.cat([torch.ones_like(ids[:, : len(data.prefix)]), batch["attention_mask"]], 1)
+        labels = torch.cat(
+            [torch.full_like(ids[:, : len(data.prefix)], IGNORE), batch["labels"]], 1
+        )
+        full = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+        expected = torch.nn.functional.cross_entropy(
+            full.reshape(-1, full.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=IGNORE
+        )
+        hidden = prefix_hidden(model, data.prefix, batch["input_ids"], batch["attention_mask"])
+        assert answer_loss(model, hidden, batch["labels"]).item() == pytest.approx(
+            expected.item(), rel=1e-4
+        )
 
 
 def test_loss_decreases_on_a_fixed_batch(dataset, tiny_model_dir):
@@ -78,8 +104,8 @@ def test_loss_decreases_on_a_fixed_batch(dataset, tiny_model_dir):
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     losses = []
     for _ in range(6):
-        logits = prefix_forward(model, data.prefix, batch["input_ids"], batch["attention_mask"])
-        loss = answer_loss(logits.logits, batch["labels"])
+        hidden = prefix_hidden(model, data.prefix, batch["input_ids"], batch["attention_mask"])
+        loss = answer_loss(model, hidden, batch["labels"])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -165,3 +191,39 @@ def test_bad_data_is_refused_clearly(tmp_path):
         load_samples(tmp_path)
     with pytest.raises(FileNotFoundError, match="dynplan data crafter"):
         load_samples(tmp_path / "missing")
+
+
+def test_group_by_length_is_a_flag_that_batches_samples_of_about_one_length(
+    dataset, tiny_model_dir, tmp_path
+):
+    import argparse
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    from baselines.configs import add_config_arguments, cli_command, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_config_arguments(parser, SFTConfig)
+    args = parser.parse_args(["--data", str(dataset), "--out", "o", "--group-by-length"])
+    config = config_from_args(SFTConfig, args)
+    assert config.group_by_length and "--group-by-length" in cli_command("sft", config)
+    assert not config_from_args(
+        SFTConfig, parser.parse_args(["--data", "d", "--out", "o"])
+    ).group_by_length
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    data = encode_dataset(tokenizer, load_samples(dataset), [], 4096)
+    config.out, config.batch_size = str(tmp_path), 4
+    trainer = make_trainer(config, model, tokenizer, data, progress=False)
+    sampler = trainer._get_train_sampler()
+    assert isinstance(sampler, LengthGroupedSampler)
+    lengths = [len(row["input_ids"]) for row in data.train]
+    order = list(sampler)
+    assert sorted(order) == list(range(len(data.train)))
+    spread = [
+        max(lengths[i] for i in order[k : k + 4]) - min(lengths[i] for i in order[k : k + 4])
+        for k in range(0, len(order) - 3, 4)
+    ]
+    assert sum(spread) < (max(lengths) - min(lengths)) * len(spread) / 2

@@ -125,3 +125,42 @@ def test_common_prefix_length():
     assert common_prefix_length([[1, 2, 3], [1, 2, 4], [1, 2]]) == 2
     assert common_prefix_length([[5], [6]]) == 0
     assert common_prefix_length([]) == 0
+
+
+@pytest.mark.parametrize("decode", ["static", "graph"])
+def test_static_decoding_writes_what_dynamic_decoding_writes(tiny_model_dir, decode):
+    """Fixed cache buffers (and, on a GPU, each step a CUDA graph replay) change nothing:
+    greedy, stopped, banned and sampled answers equal the dynamic path's, batch sizes that are
+    not a power of two and the prefix cache included."""
+    device = "cuda" if decode == "graph" else "cpu"
+    if decode == "graph" and not torch.cuda.is_available():
+        pytest.skip("CUDA graphs need a GPU")
+    dtype = "float32"
+    dynamic = TransformersBackend(tiny_model_dir, decode="dynamic", device=device, dtype=dtype)
+    static = TransformersBackend(tiny_model_dir, decode=decode, device=device, dtype=dtype)
+    assert static.decode == decode
+    prompts = _prompts()  # 5 rows: rounded up to 8
+    for kwargs in (
+        {"max_new_tokens": 12},
+        {"max_new_tokens": 20, "stop": ("e",)},
+        {"max_new_tokens": 8, "banned": ("tree",)},
+        {"max_new_tokens": 10, "temperature": 1.0},
+    ):
+        expected = dynamic.generate(prompts, **kwargs)
+        assert static.generate(prompts, **kwargs) == expected, kwargs
+        assert static.generate(prompts[:3], **kwargs) == dynamic.generate(prompts[:3], **kwargs)
+    assert static.stats.prefill_tokens < 0.5 * static.stats.prompt_tokens
+    assert len(static._decoders) <= 3 and all(d.rows == 8 for d in static._decoders.values())
+
+
+def test_decode_modes_are_checked(tiny_model_dir):
+    from agents.backends.static_decode import round_up_length, round_up_rows
+
+    assert [round_up_rows(n) for n in (1, 2, 3, 5, 64, 65)] == [1, 2, 4, 8, 64, 128]
+    assert [round_up_length(n) for n in (1, 256, 257)] == [256, 256, 512]
+    assert TransformersBackend(tiny_model_dir, device="cpu").decode == "dynamic"  # auto
+    with pytest.raises(ValueError, match="decode must be one of"):
+        TransformersBackend(tiny_model_dir, decode="fast")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="needs a CUDA device"):
+            TransformersBackend(tiny_model_dir, decode="graph")

@@ -15,6 +15,7 @@ def make_backend(
     base_url: str | None = None,
     dtype: str = "auto",
     device: str = "auto",
+    decode: str = "auto",
     seed: int = 0,
     timeout: float = 60.0,
     max_retries: int = 3,
@@ -30,7 +31,9 @@ def make_backend(
         if adapter and shipped_adapter:
             raise ValueError(f"{model} already names an adapter; drop --adapter")
         adapter = adapter or shipped_adapter
-        return TransformersBackend(path, adapter=adapter, dtype=dtype, device=device, seed=seed)
+        return TransformersBackend(
+            path, adapter=adapter, dtype=dtype, device=device, decode=decode, seed=seed
+        )
     if kind == "openai":
         from agents.backends.openai_backend import OpenAIBackend
 

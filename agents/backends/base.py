@@ -14,6 +14,10 @@ from typing import Protocol, runtime_checkable
 Message = dict[str, str]
 Prompt = list[Message]
 ROLES = ("system", "user", "assistant")
+# How a local model decodes a batch: "dynamic" (a growing cache; finished rows leave the batch),
+# "static" (fixed buffers, every row to the end), "graph" (static, each step a CUDA graph
+# replay; CUDA only), "auto" (graph on CUDA, else dynamic).
+DECODE_MODES = ("auto", "dynamic", "static", "graph")
 
 
 @dataclass(frozen=True)

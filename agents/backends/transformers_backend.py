@@ -10,6 +10,7 @@ masks and position ids that make the padding invisible, and finished rows leave 
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,15 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
 
-from agents.backends.base import Completion, Prompt, check_prompts, continues_assistant
+from agents.backends.base import (
+    DECODE_MODES,
+    Completion,
+    Prompt,
+    check_prompts,
+    continues_assistant,
+)
+from agents.backends.segment_tokenizer import SegmentTokenizer
+from agents.backends.static_decode import StaticDecoder, round_up_length, round_up_rows
 from agents.devices import resolve_device, resolve_dtype
 
 
@@ -58,6 +67,7 @@ class TransformersBackend:
         seed: int = 0,
         prefix_cache: bool = True,
         min_prefix_tokens: int = 16,
+        decode: str = "auto",
     ) -> None:
         device = resolve_device(device)
         dtype = resolve_dtype(dtype, device)
@@ -76,28 +86,45 @@ class TransformersBackend:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-        self._attach(model.to(device).eval(), seed, prefix_cache, min_prefix_tokens)
+        self._attach(model.to(device).eval(), seed, prefix_cache, min_prefix_tokens, decode)
 
     @classmethod
     def from_model(
-        cls, model, tokenizer, *, seed: int = 0, prefix_cache: bool = True, name: str = "in-memory"
+        cls,
+        model,
+        tokenizer,
+        *,
+        seed: int = 0,
+        prefix_cache: bool = True,
+        name: str = "in-memory",
+        decode: str = "auto",
     ) -> TransformersBackend:
         """Generate with a model already in memory (e.g. the policy being trained by RL).
 
         Call `reset_cache()` whenever its weights change."""
         backend = cls.__new__(cls)
         backend.model_path, backend.adapter, backend.tokenizer = name, None, tokenizer
-        backend._attach(model, seed, prefix_cache, 16)
+        backend._attach(model, seed, prefix_cache, 16, decode)
         return backend
 
-    def _attach(self, model, seed: int, prefix_cache: bool, min_prefix_tokens: int) -> None:
+    def _attach(
+        self, model, seed: int, prefix_cache: bool, min_prefix_tokens: int, decode: str
+    ) -> None:
+        if decode not in DECODE_MODES:
+            raise ValueError(f"decode must be one of {', '.join(DECODE_MODES)}, not {decode!r}")
         self.model = model
+        self.segments = SegmentTokenizer(self.tokenizer)
         self.device = next(model.parameters()).device
         self.prefix_cache = prefix_cache
         self.min_prefix_tokens = min_prefix_tokens
         self.reset_cache()
         self._generator = torch.Generator(device=self.device).manual_seed(seed)
         self.stats = GenerationStats()
+        on_gpu = self.device.type == "cuda"
+        if decode == "graph" and not on_gpu:
+            raise ValueError("decode='graph' needs a CUDA device")
+        self.decode = ("graph" if on_gpu else "dynamic") if decode == "auto" else decode
+        self._decoders: dict[int, StaticDecoder] = {}
         eos = self.model.generation_config.eos_token_id
         eos = eos if isinstance(eos, list) else [eos]
         self.eos_ids = {i for i in [*eos, self.tokenizer.eos_token_id] if i is not None}
@@ -108,15 +135,27 @@ class TransformersBackend:
         """Forget the cached prefix (its keys and values belong to the current weights)."""
         self._prefix_ids: list[int] = []
         self._prefix_kv: DynamicCache | None = None
+        self._decoders = {}  # recorded steps read the weights in place; their caches do not
 
     # -- prompts -----------------------------------------------------------------------------
     def encode(self, prompt: Prompt) -> list[int]:
         """Token ids of a chat prompt, ready for the assistant's (continued) answer."""
-        cont = continues_assistant(prompt)
-        text = self.tokenizer.apply_chat_template(
-            prompt, tokenize=False, add_generation_prompt=not cont, continue_final_message=cont
-        )
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.encode_many([prompt])[0]
+
+    def encode_many(self, prompts: Sequence[Prompt]) -> list[list[int]]:
+        """`encode` of each prompt, tokenized in one batch (the shared instruction once)."""
+        texts = []
+        for prompt in prompts:
+            cont = continues_assistant(prompt)
+            texts.append(
+                self.tokenizer.apply_chat_template(
+                    prompt,
+                    tokenize=False,
+                    add_generation_prompt=not cont,
+                    continue_final_message=cont,
+                )
+            )
+        return self.segments(texts)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -136,7 +175,7 @@ class TransformersBackend:
             raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
         if not prompts:
             return []
-        ids = [self.encode(p) for p in prompts]
+        ids = self.encode_many(prompts)
         prefix_len, prefix_kv = self._shared_prefix(ids)
         rows = len(ids)
         suffixes = [x[prefix_len:] for x in ids]
@@ -146,60 +185,37 @@ class TransformersBackend:
         for i, suffix in enumerate(suffixes):
             tokens[i, width - len(suffix) :] = torch.tensor(suffix)
             suffix_mask[i, width - len(suffix) :] = 1
-        attention = torch.cat([torch.ones((rows, prefix_len), dtype=torch.long), suffix_mask], 1)
         positions = prefix_len + (suffix_mask.cumsum(1) - 1).clamp(min=0)
-        cache = DynamicCache()
-        if prefix_kv is not None:
-            cache = copy.deepcopy(prefix_kv)
-            cache.batch_repeat_interleave(rows)
         self.stats.calls += 1
         self.stats.prompt_tokens += sum(len(x) for x in ids)
         self.stats.prefill_tokens += sum(len(s) for s in suffixes)
-
-        out = self.model(
-            input_ids=tokens.to(self.device),
-            attention_mask=attention.to(self.device),
-            position_ids=positions.to(self.device),
-            cache=cache,
-            use_cache=True,
-        )
-        logits = out.logits[:, -1, :].float()
+        decoding = None
+        if self.decode != "dynamic":
+            decoding = self._static_decoder(rows, prefix_len + width + max_new_tokens)
+        decoding = decoding or _DynamicDecoding(self.model, prefix_kv, rows)
+        logits = decoding.prefill(prefix_kv, prefix_len, tokens, suffix_mask, positions).float()
         next_position = torch.tensor([prefix_len + len(s) for s in suffixes])
         ban_rules = self._ban_rules(banned)
         generated: list[list[int]] = [[] for _ in range(rows)]
         reasons: list[str] = ["length"] * rows
-        active = list(range(rows))  # original row index of each row still in the batch
+        active = list(range(rows))  # rows still writing
         for _ in range(max_new_tokens):
-            self._apply_bans(logits, [generated[r] for r in active], ban_rules)
-            chosen = self._choose(logits, temperature).tolist()
-            keep = []
-            for slot, row in enumerate(active):
-                token = chosen[slot]
+            live = logits if len(logits) == len(active) else logits[torch.tensor(active)]
+            self._apply_bans(live, [generated[r] for r in active], ban_rules)
+            chosen = self._choose(live, temperature).tolist()
+            still = []
+            for row, token in zip(active, chosen, strict=True):
                 generated[row].append(token)
                 if token in self.eos_ids or (stop and self._hits_stop(generated[row], stop)):
                     reasons[row] = "stop"
                 else:
-                    keep.append(slot)
-            if not keep:
+                    still.append(row)
+            if not still or len(generated[still[0]]) >= max_new_tokens:
                 break
-            if len(keep) < len(active):
-                index = torch.tensor(keep)
-                cache.batch_select_indices(index.to(self.device))
-                attention, next_position = attention[index], next_position[index]
-                chosen = [chosen[k] for k in keep]
-                active = [active[k] for k in keep]
-            if len(generated[active[0]]) >= max_new_tokens:
-                break
-            attention = torch.cat([attention, torch.ones((len(active), 1), dtype=torch.long)], 1)
-            out = self.model(
-                input_ids=torch.tensor(chosen, device=self.device)[:, None],
-                attention_mask=attention.to(self.device),
-                position_ids=next_position[:, None].to(self.device),
-                cache=cache,
-                use_cache=True,
-            )
+            last = [generated[r][-1] if r in still else self.pad_id for r in range(rows)]
+            logits = decoding.step(last, still, next_position).float()
             next_position = next_position + 1
-            logits = out.logits[:, -1, :].float()
+            active = still
 
         completions = []
         for row, tokens_out in enumerate(generated):
@@ -212,6 +228,31 @@ class TransformersBackend:
         return completions
 
     # -- helpers -----------------------------------------------------------------------------
+    def _static_decoder(self, rows: int, tokens: int) -> StaticDecoder | None:
+        """A static decoder with room for `rows` x `tokens`: one per cache length (rounded up
+        to 256; the three last used are kept), made for the most rows asked of that length so
+        far (rounded up to a power of two; rows past a call's own are padding). None, and
+        dynamic decoding from then on, if a graph cannot be recorded."""
+        length = round_up_length(tokens)
+        decoder = self._decoders.pop(length, None)
+        if decoder is None or decoder.rows < rows:
+            decoder = None  # free its buffers before making the larger one
+            while len(self._decoders) >= 3:
+                self._decoders.pop(next(iter(self._decoders)))
+            try:
+                decoder = StaticDecoder(
+                    self.model, round_up_rows(rows), length, self.decode == "graph"
+                )
+            except RuntimeError as error:
+                if self.decode != "graph":
+                    raise
+                message = f"CUDA graph decoding failed ({error}); decoding dynamically"
+                warnings.warn(message, stacklevel=2)
+                self.decode = "dynamic"
+                return None
+        self._decoders[length] = decoder  # most recently used last
+        return decoder
+
     def _shared_prefix(self, ids: list[list[int]]) -> tuple[int, DynamicCache | None]:
         """(length, 1-row KV cache) of the prefix every prompt shares, reusing the last one."""
         if not self.prefix_cache:
@@ -263,6 +304,52 @@ class TransformersBackend:
     def _hits_stop(self, tokens: list[int], stop: Sequence[str]) -> bool:
         text = self.tokenizer.decode(tokens[-32:], skip_special_tokens=True)
         return any(s in text for s in stop)
+
+
+class _DynamicDecoding:
+    """Decode steps on a growing `DynamicCache`; finished rows leave the batch."""
+
+    def __init__(self, model, prefix_kv: DynamicCache | None, rows: int) -> None:
+        self.model = model
+        self.device = next(model.parameters()).device
+        self.cache = DynamicCache()
+        if prefix_kv is not None:
+            self.cache = copy.deepcopy(prefix_kv)
+            self.cache.batch_repeat_interleave(rows)
+        self.rows = list(range(rows))  # the original row of each row in the cache
+
+    def prefill(self, prefix_kv, prefix_len, tokens, suffix_mask, positions) -> torch.Tensor:
+        rows = len(tokens)
+        self.attention = torch.cat(
+            [torch.ones((rows, prefix_len), dtype=torch.long), suffix_mask], 1
+        )
+        out = self.model(
+            input_ids=tokens.to(self.device),
+            attention_mask=self.attention.to(self.device),
+            position_ids=positions.to(self.device),
+            cache=self.cache,
+            use_cache=True,
+        )
+        return out.logits[:, -1, :]
+
+    def step(self, last: list[int], still: list[int], next_position: torch.Tensor):
+        """Feed each continuing row its last token; their logits, in `still`'s order."""
+        if still != self.rows:
+            keep = torch.tensor([self.rows.index(r) for r in still])
+            self.cache.batch_select_indices(keep.to(self.device))
+            self.attention = self.attention[keep]
+            self.rows = list(still)
+        self.attention = torch.cat(
+            [self.attention, torch.ones((len(still), 1), dtype=torch.long)], 1
+        )
+        out = self.model(
+            input_ids=torch.tensor([last[r] for r in still], device=self.device)[:, None],
+            attention_mask=self.attention.to(self.device),
+            position_ids=next_position[still][:, None].to(self.device),
+            cache=self.cache,
+            use_cache=True,
+        )
+        return out.logits[:, -1, :]
 
 
 def _cut_at_stop(text: str, stop: Sequence[str]) -> str:

@@ -14,7 +14,7 @@ from baselines.sft import (
     answer_loss,
     encode_dataset,
     load_samples,
-    prefix_forward,
+    prefix_hidden,
 )
 
 BATCH = 8
@@ -43,8 +43,8 @@ def batch(tmp_path_factory, tiny_model_dir):
 
 
 def _step(model, prefix, batch):
-    logits = prefix_forward(model, prefix, batch["input_ids"], batch["attention_mask"]).logits
-    answer_loss(logits, batch["labels"]).backward()
+    hidden = prefix_hidden(model, prefix, batch["input_ids"], batch["attention_mask"])
+    answer_loss(model, hidden, batch["labels"]).backward()
     model.zero_grad()
 
 
@@ -60,11 +60,13 @@ def test_train_step_shared_prefix(benchmark, compare, batch):
     model, prefix, shared, whole = batch
     with torch.no_grad():  # the same loss either way
         a = answer_loss(
-            prefix_forward(model, prefix, shared["input_ids"], shared["attention_mask"]).logits,
+            model,
+            prefix_hidden(model, prefix, shared["input_ids"], shared["attention_mask"]),
             shared["labels"],
         )
         b = answer_loss(
-            prefix_forward(model, [], whole["input_ids"], whole["attention_mask"]).logits,
+            model,
+            prefix_hidden(model, [], whole["input_ids"], whole["attention_mask"]),
             whole["labels"],
         )
     assert a.item() == pytest.approx(b.item(), rel=1e-4)
