@@ -10,6 +10,11 @@ shortest path on the remembered map, explores the nearest frontier when a target
 and never steps onto lava. Requirements come from crafter's own rules data.
 
 Each decision carries a natural-language plan tied to what it saw, and the subgoal it serves.
+
+The expert comes apart into the planner and executor halves the plan gate uses
+(`agents.gate`): the ladder (`Policy.decide`) names the subgoal, and `Policy.pursue(subgoal)`
+carries out a named subgoal from wherever the player is, needed or not. A test checks that
+pursuing the subgoal the ladder names is the ladder's own action at every step.
 """
 
 from __future__ import annotations
@@ -134,6 +139,46 @@ class Policy:
             if decided:
                 return decided
         return self._explore("explore", "Explore to find new resources.")
+
+    # -- the executor half: a named subgoal, carried out whether or not it is still needed ----
+    def pursue(self, subgoal: str) -> int:
+        """The action that carries out `subgoal` from here (unknown subgoals: explore)."""
+        if self.info.get("sleeping"):
+            return ACTION["noop"]
+        pursue = PURSUITS.get(subgoal)
+        if pursue is None and subgoal.startswith("make_"):
+            pursue = lambda p: p._craft(subgoal[len("make_") :], "")  # noqa: E731
+        decided = pursue(self) if pursue else None
+        return (decided or self._explore(subgoal, ""))[0]
+
+    def _pursue_fight(self):
+        return self._fight()
+
+    def _pursue_leave_shelter(self):
+        for d in DIRECTIONS:
+            if self._enclosed() and self._terrain(_add(self.pos, d)) == ID["stone"]:
+                return self._face_and(_add(self.pos, d), "do", "leave_shelter", "")
+        return None
+
+    def _pursue_cow(self):
+        if ID["cow"] in self.m.visible:
+            cow = min(self.m.visible[ID["cow"]], key=lambda c: _manhattan(c, self.pos))
+            return self._go_and(cow, "do", "eat_cow", "")
+        return None
+
+    def _pursue_shelter(self):
+        return self._build_shelter() if self.m.shelter is not None else None
+
+    def _pursue_furnace(self):
+        table = self._nearest_known({ID["table"]})
+        if table is None or _manhattan(table, self.pos) > 1:
+            return self._craft_spot({ID["table"]}, "place_furnace", "")
+        return self._place("furnace", "place_furnace", "")
+
+    def _pursue_plant(self):
+        ripe = [c for c, step in self.m.plants.items() if self.step - step > 350]
+        target = (ripe or list(self.m.plants))[:1]
+        return self._go_and(target[0], "do", "eat_plant", "") if target else None
 
     def _fight(self):
         for kind in ("zombie", "skeleton"):
@@ -479,6 +524,33 @@ class Policy:
                     return seen[nxt]
                 queue.append(nxt)
         return None
+
+
+# Subgoal -> how `Policy.pursue` carries it out (make_<tool> crafts the tool).
+PURSUITS = {
+    "sleep": lambda p: (ACTION["noop"], "sleep", ""),
+    "survive": Policy._pursue_fight,
+    "defeat_zombie": Policy._pursue_fight,
+    "defeat_skeleton": Policy._pursue_fight,
+    "leave_shelter": Policy._pursue_leave_shelter,
+    "collect_drink": lambda p: p._use_nearest({ID["water"]}, "do", "collect_drink", ""),
+    "eat_cow": Policy._pursue_cow,
+    "wake_up": lambda p: (ACTION["sleep"], "wake_up", ""),
+    "shelter": Policy._pursue_shelter,
+    "collect_wood": lambda p: p._collect("tree", "collect_wood", ""),
+    **{
+        f"collect_{kind}": (lambda k: lambda p: p._collect(k, f"collect_{k}", ""))(kind)
+        for kind in ("stone", "coal", "iron", "diamond")
+    },
+    "collect_sapling": lambda p: p._collect_from_grass(),
+    **{
+        f"place_{thing}": (lambda t: lambda p: p._place(t, f"place_{t}", ""))(thing)
+        for thing in ("table", "stone", "plant")
+    },
+    "place_furnace": Policy._pursue_furnace,
+    "eat_plant": Policy._pursue_plant,
+    "explore": lambda p: p._explore("explore", ""),
+}
 
 
 def _add(a, b) -> tuple[int, int]:

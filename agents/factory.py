@@ -45,7 +45,8 @@ def make_agent(
     seed: int = 0,
 ) -> Agent:
     """`random`, `expert`, `sb3:DIR|NAME` (a `dynplan train sb3` policy; sampled unless
-    `temperature` is 0) or `llm:never|always|every:K|dynamic` (backend from
+    `temperature` is 0), `gate:never|every:K|DIR|NAME` (the expert's halves behind a schedule
+    or a `dynplan train gate` policy) or `llm:never|always|every:K|dynamic` (backend from
     `backend_options`)."""
     if spec == "random":
         from agents.random_agent import RandomAgent
@@ -55,6 +56,14 @@ def make_agent(
         from agents.expert import ExpertAgent
 
         agent = ExpertAgent()
+    elif spec.startswith("gate:"):
+        from agents.gate import GateAgent
+
+        gate = spec[len("gate:") :]
+        if gate == "never" or gate.startswith("every:"):
+            agent = GateAgent(schedule=gate)
+        else:
+            agent = GateAgent(policy_dir=gate, seed=seed, deterministic=temperature == 0)
     elif spec.startswith("sb3:"):
         from agents.sb3_agent import SB3Agent
 
@@ -74,7 +83,8 @@ def make_agent(
         agent = LLMAgent(backend, strategy, prompt, temperature)
     else:
         raise ValueError(
-            f"unknown agent {spec!r}; expected random, expert, sb3:<policy> or llm:<strategy>"
+            f"unknown agent {spec!r}; expected random, expert, sb3:<policy>, gate:<gate> or "
+            "llm:<strategy>"
         )
     if plans:
         from agents.human_plan import HumanPlanAgent, PlanFileSource, TerminalSource

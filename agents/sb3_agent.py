@@ -10,20 +10,30 @@ import numpy as np
 from agents.protocol import Decision, episode_slots
 
 # Policies shipped in the repository: name -> directory under agents/checkpoints/.
-SHIPPED = {"sb3-ppo": "sb3-ppo"}
+SHIPPED = {"sb3-ppo": "sb3-ppo", "gate-ppo": "gate-ppo"}
 
 
-def resolve_policy_dir(spec: str) -> Path:
-    """The directory of a shipped policy name or a `dynplan train sb3 --out` directory."""
+def resolve_policy_dir(spec: str, kind: str = "sb3-ppo") -> Path:
+    """The directory of a shipped policy name or a `dynplan train sb3|gate --out` directory
+    whose card says it is a `kind` policy ("sb3-ppo" acts, "sb3-gate" gates plans)."""
     from agents.models import CHECKPOINTS_DIR
 
+    command, what = ("gate", "gate") if kind == "sb3-gate" else ("sb3", "SB3")
+    shipped = [name for name in SHIPPED if _card(CHECKPOINTS_DIR / SHIPPED[name]) == kind]
     path = CHECKPOINTS_DIR / SHIPPED[spec] if spec in SHIPPED else Path(spec).expanduser()
-    if not (path / "policy.safetensors").is_file() or not (path / "card.json").is_file():
+    if not (path / "policy.safetensors").is_file() or _card(path) != kind:
         raise ValueError(
-            f"unknown SB3 policy {spec!r}: expected a shipped name ({', '.join(SHIPPED)}) or a "
-            "`dynplan train sb3 --out` directory with policy.safetensors and card.json"
+            f"unknown {what} policy {spec!r}: expected a shipped name "
+            f"({', '.join(shipped) or 'none'}) or a `dynplan train {command} --out` directory "
+            "with policy.safetensors and card.json"
         )
     return path
+
+
+def _card(directory: Path) -> str | None:
+    """The kind a policy directory's card names (None: no card)."""
+    card = directory / "card.json"
+    return json.loads(card.read_text()).get("kind") if card.is_file() else None
 
 
 def load_policy(directory: Path):
@@ -34,13 +44,14 @@ def load_policy(directory: Path):
     from stable_baselines3.common.policies import MultiInputActorCriticPolicy
 
     from dynplan_gym.crafter_actions import NUM_ACTIONS
-    from dynplan_gym.wrappers import SemanticFeatures
+    from dynplan_gym.wrappers import FEATURES
 
     card = json.loads((directory / "card.json").read_text())
-    features = SemanticFeatures()
+    observation = card["policy"].get("observation", "SemanticFeatures()").rsplit(".", 1)[-1]
+    features = FEATURES[observation]()
     policy = MultiInputActorCriticPolicy(
         features.space,
-        spaces.Discrete(NUM_ACTIONS),
+        spaces.Discrete(card["policy"].get("actions", NUM_ACTIONS)),
         lr_schedule=lambda _: 0.0,
         net_arch=card["policy"]["net_arch"],
     )

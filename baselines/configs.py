@@ -138,6 +138,64 @@ class SB3PPOConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
 
+@dataclass
+class GateConfig(SB3PPOConfig):
+    """SB3 PPO on `DynPlanCrafterGate-v0`: the policy only decides keep / replan; the expert's
+    halves plan and act. Defaults: 150k env steps in ~7 minutes on 2 cores, at the setting
+    where planning has a latency and a noisy planner."""
+
+    timesteps: int = 150_000
+    num_envs: int = 8
+    n_steps: int = 128
+    gamma: float = 0.99
+    net_arch: list[str] = field(default_factory=lambda: ["64", "64"])
+    episode_length: int = 1000
+    first_env_seed: int = 20_000  # RL seeds
+    checkpoint_steps: int = 25_000
+    latency: int = 2  # steps a new plan takes to write (the executor idles)
+    noise: float = 0.2  # chance the planner writes another feasible plan
+    plan_cost_per_plan: float = DEFAULT_PER_PLAN
+    plan_cost_per_token: float = DEFAULT_PER_TOKEN
+
+    def env_kwargs(self) -> dict:
+        """What `agents.gate.make_gate_env` takes from this config."""
+        return {
+            "latency": self.latency,
+            "noise": self.noise,
+            "length": self.episode_length,
+            "plan_cost_per_plan": self.plan_cost_per_plan,
+            "plan_cost_per_token": self.plan_cost_per_token,
+        }
+
+
+@dataclass
+class GoldilocksConfig:
+    """`dynplan experiment goldilocks`: how often to plan, swept. Each setting (`latency:noise`)
+    runs the agent at every planning interval K, never, and (for the gate) a gate trained at
+    that setting, on `protocol`; ~30 minutes on 2 cores with the defaults."""
+
+    out: str = "experiments/goldilocks"
+    agent: str = "gate"  # gate (the expert's halves) or llm (then --model and the backend)
+    model: str | None = None  # for --agent llm: a local model directory or a shipped name
+    intervals: list[str] = field(default_factory=lambda: ["1", "2", "4", "8", "16", "32", "64"])
+    settings: list[str] = field(default_factory=lambda: ["0:0", "2:0.2", "4:0.3"])
+    protocol: str = "crafter-gate-dev"
+    gate_timesteps: int = 150_000  # PPO steps of each setting's gate (0: no learned gate)
+    num_envs: int = 8  # episodes in lockstep per run
+    workers: int = 2  # runs in parallel processes
+
+    def parsed_settings(self) -> list[tuple[int, float]]:
+        """(latency, noise) of each setting."""
+        parsed = []
+        for text in self.settings:
+            latency, _, noise = text.partition(":")
+            try:
+                parsed.append((int(latency), float(noise or 0)))
+            except ValueError:
+                raise ValueError(f"a setting is LATENCY:NOISE, e.g. 2:0.2, not {text!r}") from None
+        return parsed
+
+
 def cli_command(
     prefix: str, config, renames: dict[str, str] | None = None, always: tuple[str, ...] = ("model",)
 ) -> str:

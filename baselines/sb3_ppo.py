@@ -1,4 +1,6 @@
-"""SB3 PPO on `DynPlanCrafter-v0` without plans: the RL baseline that reads no text.
+"""SB3 PPO on `DynPlanCrafter-v0` without plans: the RL baseline that reads no text; and the
+learned plan gate (`dynplan train gate`: the same PPO on `DynPlanCrafterGate-v0`, where the
+policy only decides keep / replan and the scripted expert's halves plan and act).
 
 The env goes through `dynplan_gym.wrappers.semantic_env` (one-hot local view, inventory,
 status; `Discrete(17)`), vectorised; the reward is crafter's (achievements, health changes).
@@ -25,7 +27,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from baselines.configs import SB3PPOConfig, cli_command
+from baselines.configs import GateConfig, SB3PPOConfig, cli_command
 
 CARD = "card.json"
 POLICY = "policy.safetensors"
@@ -52,6 +54,10 @@ def make_env(config: SB3PPOConfig, rank: int):
     """A thunk for env `rank` (`make_vec_env` seeds it with `first_env_seed + rank`)."""
 
     def thunk() -> gym.Env:
+        if isinstance(config, GateConfig):
+            from agents.gate import make_gate_env
+
+            return EpisodeAchievements(make_gate_env(**config.env_kwargs()))
         from dynplan_gym.wrappers import semantic_env
 
         return EpisodeAchievements(semantic_env(length=config.episode_length))
@@ -140,13 +146,13 @@ def train_sb3(config: SB3PPOConfig, resume: bool = False, progress: bool = True)
         model.learn(remaining, callback=saver, progress_bar=progress, reset_num_timesteps=not found)
     seconds = time.perf_counter() - started
     model.save(out / "checkpoints" / f"ppo_{model.num_timesteps}_steps.zip")  # resume from here
-    venv.close()
     state = {k: v.detach().cpu().contiguous() for k, v in model.policy.state_dict().items()}
     save_file(state, out / POLICY)
+    gate = isinstance(config, GateConfig)
     card = {
-        "kind": "sb3-ppo",
+        "kind": "sb3-gate" if gate else "sb3-ppo",
         "config": asdict(config),
-        "command": cli_command("dynplan train sb3", config, always=()),
+        "command": cli_command(f"dynplan train {'gate' if gate else 'sb3'}", config, always=()),
         "timesteps": int(model.num_timesteps),
         "seconds_this_run": round(seconds, 1),
         "env_steps_per_second_this_run": round((model.num_timesteps - start) / seconds, 1)
@@ -156,11 +162,13 @@ def train_sb3(config: SB3PPOConfig, resume: bool = False, progress: bool = True)
             "class": "MultiInputActorCriticPolicy",
             "net_arch": policy_kwargs(config)["net_arch"],
             "parameters": sum(p.numel() for p in model.policy.parameters()),
-            "observation": "dynplan_gym.wrappers.SemanticFeatures()",
+            "observation": f"dynplan_gym.wrappers.{'Gate' if gate else 'Semantic'}Features()",
+            "actions": int(venv.action_space.n),
         },
         "episodes": episode_summary(logs),
         "versions": package_versions(),
     }
+    venv.close()
     (out / CARD).write_text(json.dumps(card, indent=1))
     plot_curve(logs, out / "curve.png")
     write_readme(out, card)
@@ -234,11 +242,22 @@ def plot_curve(logs: Path, path: Path, window: int = 50) -> None:
 
 def write_readme(out: Path, card: dict) -> None:
     episodes = card["episodes"]
+    if card["kind"] == "sb3-gate":
+        what = (
+            "A plan gate: SB3 PPO on `DynPlanCrafterGate-v0` (keep / replan each step; the "
+            "scripted expert's halves plan and act)."
+        )
+        play = f"Play: `--agent gate:{out}`"
+    else:
+        what = (
+            "SB3 PPO on `DynPlanCrafter-v0` through `dynplan_gym.wrappers.semantic_env` (no "
+            "text, no plans)."
+        )
+        play = f"Play: `--agent sb3:{out}`"
     lines = [
         f"# {out.name}",
         "",
-        "SB3 PPO on `DynPlanCrafter-v0` through `dynplan_gym.wrappers.semantic_env` (no text, no "
-        "plans).",
+        what,
         "",
         f"- command: `{card['command']}`",
         f"- env steps: {card['timesteps']:,}; this run {card['seconds_this_run']} s "
@@ -251,18 +270,19 @@ def write_readme(out: Path, card: dict) -> None:
             f"{episodes['mean_achievements_unlocked']} achievements unlocked, return "
             f"{episodes['mean_return']}, length {episodes['mean_length']}"
         )
-    lines += ["", "![training curve](curve.png)", "", f"Play: `--agent sb3:{out}`"]
+    lines += ["", "![training curve](curve.png)", "", play]
     (out / "README.md").write_text("\n".join(lines) + "\n")
 
 
 def run_from_args(args: argparse.Namespace) -> int:
     from baselines.configs import config_from_args
 
+    gate = args.stage == "gate"
     try:
-        config = config_from_args(SB3PPOConfig, args)
+        config = config_from_args(GateConfig if gate else SB3PPOConfig, args)
         card = train_sb3(config, resume=args.resume, progress=not args.no_progress)
     except (FileExistsError, ValueError) as err:
-        raise SystemExit(f"dynplan train sb3: {err}") from None
+        raise SystemExit(f"dynplan train {args.stage}: {err}") from None
     episodes = card["episodes"]
     print(f"policy: {Path(config.out) / POLICY} ({card['timesteps']:,} env steps)")
     if episodes.get("count"):

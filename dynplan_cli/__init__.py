@@ -27,6 +27,10 @@ SUBCOMMANDS = {
         "a learned agent's next-action accuracy against the expert on held-out states",
     ),
     "serve": ("dynplan_cli.serve", "serve a local model over an OpenAI-compatible HTTP API"),
+    "experiment": (
+        "dynplan_cli.experiment",
+        "run an experiment (goldilocks: how often to plan) with results and a plot",
+    ),
 }
 
 

@@ -44,14 +44,20 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def agent_from_args(args: argparse.Namespace, *, history_length: int | None = None, seed: int = 0):
-    """The agent that `--agent`, `--plans`, `--temperature` and the backend options describe."""
+    """The agent that `--agent`, `--plans`, `--temperature` and the backend options describe;
+    a spec it cannot make ends the command with one line that says why."""
     from agents.factory import make_agent
 
-    return make_agent(
-        args.agent,
-        backend_options=backend_options(args),
-        temperature=args.temperature,
-        history_length=history_length,
-        plans=args.plans,
-        seed=seed,
-    )
+    try:
+        return make_agent(
+            args.agent,
+            backend_options=backend_options(args),
+            temperature=args.temperature,
+            history_length=history_length,
+            plans=args.plans,
+            seed=seed,
+        )
+    except (ValueError, FileNotFoundError) as err:
+        raise SystemExit(
+            f"dynplan {getattr(args, 'command', '')}: {err}".replace("  ", " ")
+        ) from None

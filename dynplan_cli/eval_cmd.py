@@ -14,7 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--agent",
         required=True,
-        help="random, expert, sb3:<policy dir or name> or llm:<strategy>",
+        help="random, expert, sb3:<policy dir or name>, gate:never|every:K|<gate dir or name> "
+        "or llm:<strategy>",
     )
     parser.add_argument("--protocol", default="crafter-quick")
     parser.add_argument("--num-envs", type=int, default=4, help="episodes run in lockstep")
@@ -44,11 +45,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_backend_arguments(parser)
 
 
-def agent_spec(args: argparse.Namespace, prompt: dict | None = None) -> dict:
-    """What the result file records about the agent (`prompt`: an LLM's prompt config)."""
+def agent_spec(
+    args: argparse.Namespace, prompt: dict | None = None, gate: dict | None = None
+) -> dict:
+    """What the result file records about the agent (`prompt`: an LLM's prompt config;
+    `gate`: a gate agent's latency and noise)."""
     plans = Path(args.plans).stem if args.plans and args.plans != "-" else args.plans
     if args.agent in ("random", "expert"):
         spec = {"name": args.agent, "kind": args.agent}
+    elif args.agent.startswith("gate:"):
+        which = args.agent.split(":", 1)[1]
+        scheduled = which == "never" or which.startswith("every:")
+        spec = {
+            "name": f"gate:{which if scheduled else Path(which).name}",
+            "kind": "gate",
+            "strategy": which if scheduled else "learned",
+            "model": None if scheduled else which,
+            "decoding": {
+                **(gate or {}),
+                **({} if scheduled else {"sampled": args.temperature != 0}),
+            },
+        }
     elif args.agent.startswith("sb3:"):
         policy = args.agent.split(":", 1)[1]
         spec = {
@@ -88,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("--resume needs --out (the run directory to continue)")
     agent = agent_from_args(args, history_length=args.history, seed=args.agent_seed)
     prompt = getattr(getattr(agent, "agent", agent), "config", None)  # under human plans too
-    spec = AgentSpec(**agent_spec(args, prompt.to_dict() if prompt else None))
+    gate = {k: getattr(agent, k) for k in ("latency", "noise") if hasattr(agent, k)}
+    spec = AgentSpec(**agent_spec(args, prompt.to_dict() if prompt else None, gate))
     if args.out:
         out = Path(args.out)
     else:

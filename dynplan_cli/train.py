@@ -1,11 +1,17 @@
 """`dynplan train sft|rl`: the learned dynamic planner's two stages; `dynplan train sb3`: the
-SB3 PPO baseline that reads no text."""
+SB3 PPO baseline that reads no text; `dynplan train gate`: the learned plan gate (SB3 PPO)."""
 
 from __future__ import annotations
 
 import argparse
 
-from baselines.configs import PPOConfig, SB3PPOConfig, SFTConfig, add_config_arguments
+from baselines.configs import (
+    GateConfig,
+    PPOConfig,
+    SB3PPOConfig,
+    SFTConfig,
+    add_config_arguments,
+)
 
 SFT_RENAMES = {"learning_rate": "lr"}  # `--lr`, as the model cards' commands write it
 SFT_HELP = {
@@ -23,12 +29,20 @@ SB3_HELP = {
 }
 
 
+GATE_HELP = {
+    **SB3_HELP,
+    "latency": "steps a new plan takes to write (the executor idles)",
+    "noise": "chance the planner writes another feasible plan",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     stages = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
     for name, config_class, renames, helps, text in (
         ("sft", SFTConfig, SFT_RENAMES, SFT_HELP, "supervised fine-tuning on planning data"),
         ("rl", PPOConfig, None, RL_HELP, "PPO with a planning cost on the LLM policy"),
         ("sb3", SB3PPOConfig, None, SB3_HELP, "SB3 PPO on the semantic observation (no text)"),
+        ("gate", GateConfig, None, GATE_HELP, "SB3 PPO on the plan gate (keep / replan)"),
     ):
         stage = stages.add_parser(name, help=text)
         add_config_arguments(stage, config_class, renames, helps)
@@ -37,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.stage in ("rl", "sb3"):
+    if args.stage in ("rl", "sb3", "gate"):
         from importlib import import_module
 
         module = "baselines.ppo_llm" if args.stage == "rl" else "baselines.sb3_ppo"

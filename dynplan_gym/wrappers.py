@@ -78,10 +78,55 @@ class SemanticFeatures:
         return np.minimum(vector, 1.0)
 
 
+AGE_EDGES = (1, 2, 4, 8, 16, 32, 64)  # plan-age buckets: none, 1, 2, 3-4, 5-8, ..., 33-64, 65+
+
+
+@dataclass(frozen=True)
+class GateFeatures:
+    """A compact view for a plan gate (`dynplan_gym.plan_gate`), which decides when to replan,
+    not how to act: one box `gate` of
+
+    age        the plan's age one-hot in doubling buckets (no plan, 1, 2, 3-4, ..., 65+)
+    plan       the plan's words hashed into `plan_buckets` counts / 8 (capped at 1)
+    inventory  the 16 inventory counts / 9
+    status     daylight, asleep
+    """
+
+    plan_buckets: int = 32
+
+    @property
+    def size(self) -> int:
+        return len(AGE_EDGES) + 2 + self.plan_buckets + len(ITEMS) + 2
+
+    @property
+    def space(self) -> spaces.Dict:
+        return spaces.Dict({"gate": spaces.Box(0, 1, (self.size,), np.float32)})
+
+    def __call__(self, obs: dict[str, Any], info: dict[str, Any]) -> dict[str, np.ndarray]:
+        plan, age = obs.get("plan", ""), int(obs.get("plan_age", 0))
+        ages = np.zeros(len(AGE_EDGES) + 2, np.float32)
+        ages[0 if not plan else 1 + sum(age > edge for edge in AGE_EDGES)] = 1.0
+        words = np.zeros(self.plan_buckets, np.float32)
+        for word in WORD.findall(plan.lower()):
+            words[zlib.crc32(word.encode()) % self.plan_buckets] += 1.0 / 8
+        status = np.array(
+            [float(info.get("daylight", 1.0)), float(bool(info.get("sleeping", False)))],
+            np.float32,
+        )
+        inventory = np.clip(np.asarray(obs["inventory"], np.float32) / 9.0, 0.0, 1.0)
+        vector = np.concatenate([ages, np.minimum(words, 1.0), inventory, status])
+        return {"gate": vector.astype(np.float32)}
+
+
+FEATURES = {"SemanticFeatures()": SemanticFeatures, "GateFeatures()": GateFeatures}
+
+
 class SemanticObservation(gym.Wrapper):
     """Observations as `SemanticFeatures` (a dict of float boxes); actions pass through."""
 
-    def __init__(self, env: gym.Env, features: SemanticFeatures | None = None) -> None:
+    def __init__(
+        self, env: gym.Env, features: SemanticFeatures | GateFeatures | None = None
+    ) -> None:
         super().__init__(env)
         core = getattr(env.unwrapped, "core", None)
         view_grid = core.view_grid if core is not None else (9, 7)

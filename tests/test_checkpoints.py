@@ -85,3 +85,27 @@ def test_the_shipped_sb3_policy_plays_like_a_trained_one():
         obs, _, terminated, truncated, info = env.step(decision.env_action())
         assert not terminated and not truncated
     assert len(set(actions)) >= 3
+
+
+def test_the_shipped_gate_decides_when_to_replan():
+    """`gate:gate-ppo` loads from safetensors and its card, plays under the latency and noise
+    it was trained at, and neither always nor never replans."""
+    from agents.gate import GateAgent
+    from agents.sb3_agent import resolve_policy_dir
+
+    card = json.loads((resolve_policy_dir("gate-ppo", kind="sb3-gate") / "card.json").read_text())
+    assert card["command"].startswith("dynplan train gate") and card["timesteps"] >= 150_000
+    agent = make_agent("gate:gate-ppo")
+    assert isinstance(agent, GateAgent) and (agent.latency, agent.noise) == (2, 0.2)
+    env = DynPlanCrafterEnv(text=False, length=80)
+    obs, info = env.reset(seed=0)
+    agent.reset(1)
+    labels = []
+    while True:
+        decision = agent.act([obs], [{**info, "seed": 0}])[0]
+        labels.append(decision.raw.split(":")[0])
+        obs, _, terminated, truncated, info = env.step(decision.env_action())
+        if terminated or truncated:
+            break
+    assert "gate keep" in labels and ("gate plan" in labels or "gate ignored" in labels)
+    assert 1 < info["num_plans"] < len(labels) / 2

@@ -132,3 +132,28 @@ def test_vector_env_throughput(benchmark, measure):
     if benchmark.stats is not None:
         rate = 8 * 25 / benchmark.stats.stats.median
         measure("vector env (8 x semantic_env, sync)", f"{rate:,.0f} env steps/s")
+
+
+def test_gate_step(benchmark, compare):
+    """The plan gate env (`DynPlanCrafterGate-v0`): the expert's executor every step, its
+    planner on each replan (here every 4th step), and the gate's features; what training the
+    gate costs per step against the plain env step."""
+    from agents.gate import make_gate_env
+
+    benchmark.group = "env.step (100 steps)"
+    replans = [int(i % 4 == 0) for i in range(STEPS)]
+    seeds = itertools.cycle(SEEDS)
+    env = make_gate_env()
+
+    def setup():
+        env.reset(seed=next(seeds))
+        return (), {}
+
+    def play():
+        for replan in replans:
+            _, _, terminated, truncated, _ = env.step(replan)
+            if terminated or truncated:
+                break
+
+    benchmark.pedantic(play, setup=setup, rounds=ROUNDS, iterations=1, warmup_rounds=2)
+    compare(benchmark, "env.step")

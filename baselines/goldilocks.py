@@ -1,0 +1,312 @@
+"""`dynplan experiment goldilocks`: how often should an agent plan?
+
+For each setting (a planning latency and a planner noise), the agent plays the protocol's seeds
+replanning every K steps (K in `intervals`), never (one plan at the start) and, for the gate
+agent, with a gate PPO-trained at that setting (`dynplan train gate`, resumed if already there).
+Every run goes through the leaderboard's runner (resumable, one directory per run under
+`OUT/runs/`); `OUT/results.json` holds every number as mean ± s.e. with the command, and
+`OUT/goldilocks.png` plots progression against K and against plan tokens per step, where the
+every-K runs trace a front and the learned gate sits on it, beyond it or behind it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from baselines.configs import GateConfig, GoldilocksConfig, cli_command
+
+RESULTS = "results.json"
+PLOT = "goldilocks.png"
+README = "README.md"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One point of the sweep: a setting and a schedule ("every:K", "never" or "learned")."""
+
+    latency: int
+    noise: float
+    schedule: str
+
+    @property
+    def setting(self) -> str:
+        return f"latency {self.latency}, noise {self.noise:g}"
+
+    @property
+    def directory(self) -> str:
+        return f"L{self.latency}-n{self.noise:g}/{self.schedule.replace(':', '-')}"
+
+
+def plan_runs(config: GoldilocksConfig) -> list[Run]:
+    """Every run of the sweep (an LLM agent has one setting: no latency, no noise)."""
+    settings = config.parsed_settings() if config.agent == "gate" else [(0, 0.0)]
+    schedules = [f"every:{int(k)}" for k in config.intervals] + ["never"]
+    if config.agent == "gate" and config.gate_timesteps > 0:
+        schedules.append("learned")
+    return [Run(latency, noise, s) for latency, noise in settings for s in schedules]
+
+
+def gate_dir(config: GoldilocksConfig, latency: int, noise: float) -> Path:
+    return Path(config.out) / "gates" / f"L{latency}-n{noise:g}"
+
+
+def train_gates(config: GoldilocksConfig, progress: bool) -> dict[tuple[int, float], Path]:
+    """The learned gate of each setting (trained on RL seeds, or found finished)."""
+    from baselines.sb3_ppo import train_sb3
+
+    gates = {}
+    for latency, noise in config.parsed_settings():
+        out = gate_dir(config, latency, noise)
+        gate = GateConfig(
+            out=str(out),
+            timesteps=config.gate_timesteps,
+            latency=latency,
+            noise=noise,
+            vec_env="subproc" if config.workers > 1 else "dummy",
+        )
+        train_sb3(gate, resume=True, progress=progress)
+        gates[(latency, noise)] = out
+    return gates
+
+
+def play(args: tuple[GoldilocksConfig, Run, str | None]) -> tuple[Run, dict[str, Any]]:
+    """Run (or finish) one point; its summary."""
+    from agents.factory import make_agent
+    from agents.gate import GateAgent
+    from leaderboard.protocols import get_protocol
+    from leaderboard.runner import EvaluationRun
+    from leaderboard.schema import AgentSpec
+
+    config, run, policy = args
+    protocol = get_protocol(config.protocol)
+    if config.agent == "gate":
+        options = {"latency": run.latency, "noise": run.noise}
+        if run.schedule == "learned":
+            agent = GateAgent(policy_dir=policy, **options)
+        else:
+            agent = GateAgent(schedule=run.schedule, **options)
+        spec = AgentSpec(
+            name=f"gate:{run.schedule} ({run.setting})",
+            kind="gate",
+            strategy=run.schedule,
+            model=policy,
+            decoding=options,
+        )
+    else:
+        backend = {"kind": "transformers", "model": config.model}
+        agent = make_agent(f"llm:{run.schedule}", backend_options=backend)
+        spec = AgentSpec(
+            name=f"{Path(config.model or 'smollm2-135m').name}/{run.schedule}",
+            kind="llm",
+            strategy=run.schedule,
+            backend="transformers",
+            model=config.model,
+        )
+    out = Path(config.out) / "runs" / run.directory
+    result = EvaluationRun(agent, spec, protocol, out, num_envs=config.num_envs).run(
+        resume=True, progress=False
+    )
+    return run, summarize(result.episodes)
+
+
+def summarize(episodes) -> dict[str, Any]:
+    """Mean ± s.e. over episodes of what the sweep plots."""
+    from dynplan_gym.achievements import progression
+    from leaderboard.metrics import mean_and_se
+
+    def stat(values) -> dict[str, float]:
+        mean, se = mean_and_se([float(v) for v in values])
+        return {"mean": round(mean, 4), "se": round(se, 4)}
+
+    steps = sum(e.length for e in episodes)
+    return {
+        "episodes": len(episodes),
+        "progression": stat(100 * progression(e.achievements) for e in episodes),
+        "task_return": stat(e.task_return for e in episodes),
+        "return": stat(e.return_ for e in episodes),
+        "length": stat(e.length for e in episodes),
+        "plan_tokens_per_step": round(sum(e.plan_tokens for e in episodes) / steps, 4),
+        "plans_per_100_steps": round(100 * sum(e.plans for e in episodes) / steps, 3),
+    }
+
+
+def front_report(points: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Where the learned gate sits against the every-K front (progression vs plan tokens):
+    the schedules that plan no more than it and progress further (by more than 2 s.e. of the
+    difference: `dominated_by`), and those it beats that way at no more tokens (`beats`)."""
+    gate = points.get("learned")
+    if gate is None:
+        return {}
+    report: dict[str, Any] = {"dominated_by": [], "beats": []}
+    for name, point in points.items():
+        if name == "learned":
+            continue
+        gap = point["progression"]["mean"] - gate["progression"]["mean"]
+        se = (point["progression"]["se"] ** 2 + gate["progression"]["se"] ** 2) ** 0.5
+        cheaper = point["plan_tokens_per_step"] <= gate["plan_tokens_per_step"]
+        if cheaper and gap > 2 * se:
+            report["dominated_by"].append(name)
+        if not cheaper and -gap > 2 * se:
+            report["beats"].append(name)
+    report["on_or_beyond_front"] = not report["dominated_by"]
+    return report
+
+
+def run_goldilocks(config: GoldilocksConfig, progress: bool = True) -> dict[str, Any]:
+    """The whole sweep; writes results.json and the plot, returns the results."""
+    from multiprocessing import get_context
+
+    from tqdm import tqdm
+
+    if config.agent not in ("gate", "llm"):
+        raise ValueError(f"--agent is gate or llm, not {config.agent!r}")
+    started = time.perf_counter()
+    runs = plan_runs(config)
+    gates = train_gates(config, progress) if any(r.schedule == "learned" for r in runs) else {}
+    jobs = [(config, r, str(gates.get((r.latency, r.noise), "")) or None) for r in runs]
+    summaries: dict[Run, dict[str, Any]] = {}
+    bar = tqdm(total=len(jobs), desc="goldilocks runs", disable=not progress)
+    if config.workers > 1:
+        with get_context("spawn").Pool(config.workers) as pool:
+            for run, summary in pool.imap_unordered(play, jobs):
+                summaries[run] = summary
+                bar.update()
+    else:
+        for job in jobs:
+            run, summary = play(job)
+            summaries[run] = summary
+            bar.update()
+    bar.close()
+    settings = []
+    for latency, noise in dict.fromkeys((r.latency, r.noise) for r in runs):
+        points = {
+            r.schedule: summaries[r] for r in runs if (r.latency, r.noise) == (latency, noise)
+        }
+        settings.append(
+            {"latency": latency, "noise": noise, "runs": points, "gate": front_report(points)}
+        )
+    results = {
+        "command": cli_command("dynplan experiment goldilocks", config, always=()),
+        "config": asdict(config),
+        "protocol": config.protocol,
+        "settings": settings,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RESULTS).write_text(json.dumps(results, indent=1))
+    plot(results, out / PLOT)
+    write_readme(results, out / README)
+    return results
+
+
+def write_readme(results: dict[str, Any], path: Path) -> None:
+    """The results as tables under the plot (regenerated with every run)."""
+    from leaderboard.protocols import get_protocol
+
+    protocol = get_protocol(results["protocol"])
+    lines = [
+        "# goldilocks: how often to plan",
+        "",
+        f"`{results['command']}` ({results['seconds'] / 60:.0f} minutes on this machine; "
+        f"{protocol.id}: {protocol.description}). Mean ± standard error over episodes; "
+        "progression is the share of Crafter's 22 achievements unlocked; return is task "
+        "return minus the plan cost.",
+        "",
+        f"![goldilocks]({PLOT})",
+        "",
+    ]
+    for setting in results["settings"]:
+        lines += [
+            f"## latency {setting['latency']}, noise {setting['noise']:g}",
+            "",
+            "| schedule | progression % | task return | return | plan tokens / step | "
+            "plans / 100 steps | length |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for name, point in setting["runs"].items():
+            cells = [
+                f"{point[k]['mean']:.1f} ± {point[k]['se']:.1f}"
+                if k == "progression"
+                else f"{point[k]['mean']:.2f} ± {point[k]['se']:.2f}"
+                for k in ("progression", "task_return", "return")
+            ]
+            lines.append(
+                f"| {'learned gate' if name == 'learned' else name} | {' | '.join(cells)} | "
+                f"{point['plan_tokens_per_step']:.2f} | {point['plans_per_100_steps']:.1f} | "
+                f"{point['length']['mean']:.0f} |"
+            )
+        gate = setting["gate"]
+        if gate:
+            verdict = (
+                "on or beyond the every-K front (no schedule that plans as little or less "
+                "progresses further by more than 2 s.e.)"
+                if gate["on_or_beyond_front"]
+                else f"behind the front: {', '.join(gate['dominated_by'])} plan no more and "
+                "progress further by more than 2 s.e."
+            )
+            beats = ", ".join(gate["beats"]) or "none"
+            lines += [
+                "",
+                f"The learned gate is {verdict}. Schedules it beats by more than 2 s.e. while "
+                f"planning less: {beats}.",
+            ]
+        lines.append("")
+    path.write_text("\n".join(lines))
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """Per setting: progression against K (the gate as a band), and progression against plan
+    tokens per step (the every-K front and the gate)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    settings = results["settings"]
+    fig, axes = plt.subplots(2, len(settings), figsize=(4.2 * len(settings), 7), squeeze=False)
+    for column, setting in enumerate(settings):
+        runs = setting["runs"]
+        fixed = [(n, p) for n, p in runs.items() if n != "learned"]
+        positions = list(range(len(fixed)))
+        labels = [n.replace("every:", "") for n, _ in fixed]
+        means = [p["progression"]["mean"] for _, p in fixed]
+        errors = [p["progression"]["se"] for _, p in fixed]
+        top, bottom = axes[0][column], axes[1][column]
+        top.errorbar(positions, means, yerr=errors, marker="o", capsize=3, label="every K steps")
+        tokens = [p["plan_tokens_per_step"] for _, p in fixed]
+        bottom.errorbar(tokens, means, yerr=errors, marker="o", capsize=3, label="every K / never")
+        for x, y, label in zip(tokens, means, labels, strict=True):
+            bottom.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        gate = runs.get("learned")
+        if gate:
+            mean, se = gate["progression"]["mean"], gate["progression"]["se"]
+            top.axhspan(mean - se, mean + se, color="tab:red", alpha=0.2)
+            top.axhline(mean, color="tab:red", label="learned gate")
+            bottom.errorbar(
+                [gate["plan_tokens_per_step"]],
+                [mean],
+                yerr=[se],
+                marker="*",
+                markersize=12,
+                color="tab:red",
+                capsize=3,
+                label="learned gate",
+            )
+        top.set_xticks(positions, labels)
+        top.set_xlabel("replan every K steps")
+        top.set_ylabel("progression (%)")
+        top.set_title(f"latency {setting['latency']}, noise {setting['noise']:g}", fontsize=10)
+        bottom.set_xscale("symlog", linthresh=0.1)
+        bottom.set_xlabel("plan tokens per step")
+        bottom.set_ylabel("progression (%)")
+        top.legend(fontsize=7)
+        bottom.legend(fontsize=7)
+    fig.suptitle(f"goldilocks on {results['protocol']} (mean ± s.e.)", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
