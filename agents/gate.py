@@ -29,12 +29,30 @@ __all__ = ["GATE_ENV_ID", "GateAgent", "expert_halves", "make_gate_env"]
 SUBGOAL = re.compile(r"\s*([a-z_]+):")
 # crafter's names for what `collect` takes -> the subgoal that collects it
 COLLECT_SUBGOAL = {"tree": "collect_wood", "water": "collect_drink", "grass": "collect_sapling"}
+FILLER = {"a", "an", "the", "some", "more", "my", "one", "new"}  # skipped when reading plans
+
+
+def known_subgoals() -> list[str]:
+    """Every subgoal the expert's executor carries out."""
+    from agents.expert import PURSUITS
+
+    return [*PURSUITS, *(f"make_{tool}" for tool in constants.make)]
 
 
 def plan_subgoal(plan: str) -> str:
-    """The subgoal a plan names (its text before the first colon), or "" if none."""
+    """The subgoal a plan names: its text before the first colon (the expert's plans), else
+    the known subgoal whose words come first in it ("First collect wood, then ..." ->
+    collect_wood; a free-text plan of an LLM), else ""."""
     match = SUBGOAL.match(plan)
-    return match.group(1) if match else ""
+    if match:
+        return match.group(1)
+    text = " ".join(w for w in re.findall(r"[a-z]+", plan.lower()) if w not in FILLER)
+    found = [
+        (text.find(name.replace("_", " ")), name)
+        for name in known_subgoals()
+        if name.replace("_", " ") in text
+    ]
+    return min(found)[1] if found else ""
 
 
 def feasible_subgoals(inventory: dict[str, int]) -> list[str]:
@@ -51,6 +69,11 @@ def feasible_subgoals(inventory: dict[str, int]) -> list[str]:
     subgoals += [f"place_{t}" for t, rule in constants.place.items() if affords(rule["uses"])]
     subgoals += [f"make_{t}" for t, rule in constants.make.items() if affords(rule["uses"])]
     return list(dict.fromkeys(subgoals))
+
+
+def feasible_plans(info: dict[str, Any]) -> list[str]:
+    """Plans the rules allow now (what a noisy planner may write instead of its own)."""
+    return [f"{s}: Work on {s.replace('_', ' ')}." for s in feasible_subgoals(info["inventory"])]
 
 
 class ExpertMind:
@@ -85,10 +108,7 @@ class ExpertPlanner:
         return f"{subgoal}: {plan}"
 
     def alternatives(self, obs: dict[str, Any], info: dict[str, Any]) -> list[str]:
-        """Other plans the rules allow now (what a noisy planner may write instead)."""
-        return [
-            f"{s}: Work on {s.replace('_', ' ')}." for s in feasible_subgoals(info["inventory"])
-        ]
+        return feasible_plans(info)
 
 
 class ExpertExecutor:
@@ -102,6 +122,29 @@ class ExpertExecutor:
         return Policy(self.mind.memory, pos, info).pursue(plan_subgoal(plan) or "explore")
 
 
+class LLMPlanner:
+    """A planner half from any LLM backend: the plan an `LLMAgent` writes when it must plan
+    (strategy `always`, the project's one prompt builder and decoding), for an executor that
+    reads the subgoal its words name (`plan_subgoal`). Needs text observations."""
+
+    def __init__(self, agent) -> None:
+        from agents.llm_agent import LLMAgent
+
+        if not isinstance(agent, LLMAgent) or str(agent.strategy) != "always":
+            raise ValueError("an LLM planner is an LLMAgent with the strategy always")
+        self.agent = agent
+        self.agent.reset(1)
+
+    def __call__(self, obs: dict[str, Any], info: dict[str, Any]) -> str:
+        if not obs.get("text"):
+            raise ValueError("an LLM planner reads the text observation: make the env with text")
+        decision = self.agent.act([obs], [{**info, "slot": 0}])[0]
+        return decision.plan
+
+    def alternatives(self, obs: dict[str, Any], info: dict[str, Any]) -> list[str]:
+        return feasible_plans(info)
+
+
 def expert_halves() -> tuple[ExpertPlanner, ExpertExecutor]:
     """A planner and an executor sharing one expert memory (one pair per env)."""
     mind = ExpertMind()
@@ -109,16 +152,24 @@ def expert_halves() -> tuple[ExpertPlanner, ExpertExecutor]:
 
 
 def make_gate_env(
-    *, latency: int = 0, noise: float = 0.0, features: bool = True, **env_kwargs: Any
+    *,
+    latency: int = 0,
+    noise: float = 0.0,
+    features: bool = True,
+    planner: Any = None,
+    **env_kwargs: Any,
 ) -> gym.Env:
-    """`DynPlanCrafter-v0` (no text) behind a `PlanGate` with the expert's halves; with
-    `features`, observations as `GateFeatures` (what SB3 trains the gate on)."""
+    """`DynPlanCrafter-v0` behind a `PlanGate` with the expert's halves (no text: the expert
+    reads the arrays); with `features`, observations as `GateFeatures` (what SB3 trains the
+    gate on). `planner`: another planner half for the expert's executor, e.g. an
+    `LLMPlanner` (then the env describes the view in text)."""
     from dynplan_gym.crafter_env import DynPlanCrafterEnv
     from dynplan_gym.plan_gate import PlanGate
     from dynplan_gym.wrappers import GateFeatures, SemanticObservation
 
-    planner, executor = expert_halves()
-    env = DynPlanCrafterEnv(**{"text": False, **env_kwargs})
+    expert_planner, executor = expert_halves()
+    env = DynPlanCrafterEnv(**{"text": planner is not None, **env_kwargs})
+    planner = planner or expert_planner
     gated: gym.Env = PlanGate(env, planner, executor, latency=latency, noise=noise)
     return SemanticObservation(gated, GateFeatures()) if features else gated
 

@@ -59,3 +59,24 @@ def test_the_sweep_plans_every_interval_and_the_front_report_reads_the_gap():
     assert report == {"dominated_by": ["every:8"], "beats": [], "on_or_beyond_front": False}
     report = front_report({"every:1": point(60, 2, 16), "learned": point(59, 2, 3)})
     assert report["on_or_beyond_front"] and report["beats"] == []
+
+
+@pytest.mark.slow
+def test_the_same_sweep_runs_an_llm_agent(tmp_path, tiny_model_dir):
+    from baselines.goldilocks import run_goldilocks
+
+    config = GoldilocksConfig(
+        out=str(tmp_path / "llm"),
+        agent="llm",
+        model=str(tiny_model_dir),
+        intervals=["2"],
+        protocol="crafter-quick",
+        workers=1,
+        num_envs=4,
+    )
+    results = run_goldilocks(config, progress=False)
+    (setting,) = results["settings"]
+    assert list(setting["runs"]) == ["every:2", "never"] and setting["gate"] == {}
+    assert setting["runs"]["every:2"]["plans_per_100_steps"] > 0
+    assert setting["runs"]["never"]["plans_per_100_steps"] == 0
+    assert "--agent llm" in results["command"] and (tmp_path / "llm" / PLOT).is_file()

@@ -224,3 +224,34 @@ def test_dynplan_eval_plays_a_scheduled_gate(tmp_path, capsys):
     assert "gate:every:4 on crafter-quick" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="dynplan eval: a gate schedule is never or every:K"):
         main(["eval", "--agent", "gate:every:x", "--protocol", "crafter-quick", "--no-progress"])
+
+
+def test_an_llm_planner_drives_the_experts_executor_through_any_backend(tiny_backend):
+    """Free-text plans name their subgoal by its words; the executor carries it out."""
+    from agents.gate import LLMPlanner
+    from agents.llm_agent import LLMAgent
+    from tests.test_llm_agent import ScriptedBackend
+
+    assert plan_subgoal("First collect wood, then place a table.") == "collect_wood"
+    assert plan_subgoal("Make a wood pickaxe at the table.") == "make_wood_pickaxe"
+    assert plan_subgoal("collect_stone: Mine stone.") == "collect_stone"
+    assert plan_subgoal("Wander about.") == ""
+    scripted = ScriptedBackend("First collect wood, then place a table.</plan>\nNoop")
+    gate = make_gate_env(
+        length=40, features=False, planner=LLMPlanner(LLMAgent(scripted, "always"))
+    )
+    obs, info = gate.reset(seed=1)
+    for _ in range(40):
+        obs, _, terminated, truncated, info = gate.step(REPLAN if info["step"] % 10 == 0 else KEEP)
+        if terminated or truncated:
+            break
+    assert obs["plan"] == "First collect wood, then place a table." and info["num_plans"] == 4
+    assert info["inventory"]["wood"] > 0 or info["achievements"]["collect_wood"] > 0
+    real = make_gate_env(
+        length=5, features=False, planner=LLMPlanner(LLMAgent(tiny_backend, "always"))
+    )
+    real.reset(seed=2)
+    _, _, _, _, info = real.step(REPLAN)
+    assert info["new_plan"] and info["plan_tokens"] > 0
+    with pytest.raises(ValueError, match="strategy always"):
+        LLMPlanner(LLMAgent(scripted, "never"))
