@@ -72,3 +72,22 @@ def test_tokenizers_it_cannot_cut_safely_are_tokenized_whole(tiny_backend):
     texts = ["a <sep> b", "<|im_start|>user\nhello<|im_end|>"]
     assert segments(texts) == tokenizer(texts, add_special_tokens=False)["input_ids"]
     assert segments([]) == []
+
+
+def test_a_small_cache_that_churns_within_a_call_still_gives_the_plain_ids(tiny_backend):
+    """Pieces known at the start of a call stay usable while the cache evicts during it (a
+    runner's next call repeats the last call's observations after new ones), and only
+    repeating pieces are kept."""
+    tokenizer = tiny_backend.tokenizer
+    shared = "<|im_start|>system\n" + "Rules of the game. " * 30 + "<|im_end|>\n"
+
+    def text(name: str) -> str:
+        return shared + f"<|im_start|>user\n{name}: " + "tree stone " * 20 + "<|im_end|>\n"
+
+    segments = SegmentTokenizer(tokenizer, cache_size=2, min_cached_chars=64)
+    calls = [["a", "b"], ["a", "b"], ["c", "d", "e", "a", "b"], ["f", "a", "g", "g"]]
+    for names in calls:
+        texts = [text(n) for n in names]
+        assert segments(texts) == tokenizer(texts, add_special_tokens=False)["input_ids"]
+        assert len(segments._cache) <= 2
+    assert any("Rules of the game" in piece for piece in segments._cache)
