@@ -254,12 +254,9 @@ class GateAgent:
                 bool(self.interval) and int(o.get("plan_age", 0)) >= self.interval
                 for o in observations
             ]
-        import torch
+        from agents.sb3_agent import action_probabilities
 
-        batch = [self.features(o, i) for o, i in zip(observations, infos, strict=True)]
-        tensors = {k: torch.as_tensor(np.stack([b[k] for b in batch])) for k in batch[0]}
-        with torch.no_grad():
-            probs = self.policy.get_distribution(tensors).distribution.probs.numpy()
+        probs = action_probabilities(self.policy, self.features, observations, infos)
         if self.deterministic:
             return [bool(p.argmax()) for p in probs]
         return [

@@ -61,6 +61,16 @@ def load_policy(directory: Path):
     return policy, features
 
 
+def action_probabilities(policy, features, observations: list[dict], infos: list[dict]):
+    """The policy's action distribution for each (observation, info), as a [n, actions] array."""
+    import torch
+
+    batch = [features(o, i) for o, i in zip(observations, infos, strict=True)]
+    tensors = {k: torch.as_tensor(np.stack([b[k] for b in batch])) for k in batch[0]}
+    with torch.no_grad():
+        return policy.get_distribution(tensors).distribution.probs.numpy()
+
+
 class SB3Agent:
     """Samples (or, `deterministic`, takes the most likely) action of the trained policy; never
     plans. Each episode samples from its own generator seeded by (agent seed, episode seed), so
@@ -81,13 +91,8 @@ class SB3Agent:
         self._slots, self._rngs = n, {}
 
     def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
-        import torch
-
         slots = episode_slots(infos, len(observations), self._slots)
-        batch = [self.features(o, i) for o, i in zip(observations, infos, strict=True)]
-        tensors = {k: torch.as_tensor(np.stack([b[k] for b in batch])) for k in batch[0]}
-        with torch.no_grad():
-            probs = self.policy.get_distribution(tensors).distribution.probs.numpy()
+        probs = action_probabilities(self.policy, self.features, observations, infos)
         decisions = []
         for slot, info, p in zip(slots, infos, probs, strict=True):
             if info.get("step", 0) == 0 or slot not in self._rngs:

@@ -212,7 +212,8 @@ class TransformersBackend:
                     still.append(row)
             if not still or len(generated[still[0]]) >= max_new_tokens:
                 break
-            last = [generated[r][-1] if r in still else self.pad_id for r in range(rows)]
+            going = set(still)
+            last = [generated[r][-1] if r in going else self.pad_id for r in range(rows)]
             logits = decoding.step(last, still, next_position).float()
             next_position = next_position + 1
             active = still
