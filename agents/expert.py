@@ -151,6 +151,14 @@ class Policy:
         decided = pursue(self) if pursue else None
         return (decided or self._explore(subgoal, ""))[0]
 
+    def monster_adjacent(self) -> bool:
+        """A zombie or skeleton stands next to the player."""
+        return any(
+            _manhattan(target, self.pos) == 1
+            for kind in ("zombie", "skeleton")
+            for target in self.m.visible.get(ID[kind], [])
+        )
+
     def _pursue_fight(self):
         return self._fight()
 
@@ -536,6 +544,7 @@ PURSUITS = {
     "collect_drink": lambda p: p._use_nearest({ID["water"]}, "do", "collect_drink", ""),
     "eat_cow": Policy._pursue_cow,
     "wake_up": lambda p: (ACTION["sleep"], "wake_up", ""),
+    "rest": Policy._sleep,  # as the expert sleeps: in a shelter when it can build one
     "shelter": Policy._pursue_shelter,
     "collect_wood": lambda p: p._collect("tree", "collect_wood", ""),
     **{

@@ -23,36 +23,35 @@ from crafter import constants
 
 from agents import GATE_ENV_ID
 from agents.expert import Memory, Policy
+from agents.plan_reader import PlanProgress, read_plan
 from agents.protocol import Decision, episode_slots
 
 __all__ = ["GATE_ENV_ID", "GateAgent", "expert_halves", "make_gate_env"]
 SUBGOAL = re.compile(r"\s*([a-z_]+):")
 # crafter's names for what `collect` takes -> the subgoal that collects it
 COLLECT_SUBGOAL = {"tree": "collect_wood", "water": "collect_drink", "grass": "collect_sapling"}
-FILLER = {"a", "an", "the", "some", "more", "my", "one", "new"}  # skipped when reading plans
 
 
-def known_subgoals() -> list[str]:
-    """Every subgoal the expert's executor carries out."""
+def expert_subgoal(plan: str) -> str | None:
+    """The subgoal an expert-style plan ("collect_wood: ...") opens with, else None."""
     from agents.expert import PURSUITS
 
-    return [*PURSUITS, *(f"make_{tool}" for tool in constants.make)]
+    match = SUBGOAL.match(plan)
+    name = match.group(1) if match else ""
+    if name in PURSUITS or (name.startswith("make_") and name[len("make_") :] in constants.make):
+        return name
+    return None
 
 
 def plan_subgoal(plan: str) -> str:
-    """The subgoal a plan names: its text before the first colon (the expert's plans), else
-    the known subgoal whose words come first in it ("First collect wood, then ..." ->
-    collect_wood; a free-text plan of an LLM), else ""."""
-    match = SUBGOAL.match(plan)
-    if match:
-        return match.group(1)
-    text = " ".join(w for w in re.findall(r"[a-z]+", plan.lower()) if w not in FILLER)
-    found = [
-        (text.find(name.replace("_", " ")), name)
-        for name in known_subgoals()
-        if name.replace("_", " ") in text
-    ]
-    return min(found)[1] if found else ""
+    """The subgoal a plan names first: its text before the first colon (the expert's plans),
+    else the first step or standing order `agents.plan_reader` reads in it ("First collect
+    wood, then ..." -> collect_wood; a free-text plan of an LLM or a person), else ""."""
+    named = expert_subgoal(plan)
+    if named:
+        return named
+    read = read_plan(plan)
+    return read.steps[0].subgoal if read.steps else (read.needs[0] if read.needs else "")
 
 
 def feasible_subgoals(inventory: dict[str, int]) -> list[str]:
@@ -112,20 +111,35 @@ class ExpertPlanner:
 
 
 class ExpertExecutor:
-    """The executor half: carries out the subgoal the plan in force names (none: explore)."""
+    """The executor half: carries out the plan in force. An expert plan ("subgoal: ...")
+    names one subgoal, pursued while the plan is in force; a free-text plan is worked through
+    step by step (`agents.plan_reader.PlanProgress`); no plan, or a finished one: explore."""
 
     def __init__(self, mind: ExpertMind) -> None:
         self.mind = mind
+        self._progress: PlanProgress | None = None
 
     def __call__(self, obs: dict[str, Any], info: dict[str, Any], plan: str) -> int:
         pos = self.mind.sync(obs, info)
-        return Policy(self.mind.memory, pos, info).pursue(plan_subgoal(plan) or "explore")
+        policy = Policy(self.mind.memory, pos, info)
+        return policy.pursue(self.subgoal(plan, info, policy.monster_adjacent()))
+
+    def subgoal(self, plan: str, info: dict[str, Any], monster_adjacent: bool = False) -> str:
+        """What the plan asks for now."""
+        named = expert_subgoal(plan)
+        if named:
+            return named
+        if not plan:
+            return "explore"
+        if self._progress is None or self._progress.plan != plan or not info.get("step"):
+            self._progress = PlanProgress(plan)
+        return self._progress.next_subgoal(info, monster_adjacent)
 
 
 class LLMPlanner:
     """A planner half from any LLM backend: the plan an `LLMAgent` writes when it must plan
     (strategy `always`, the project's one prompt builder and decoding), for an executor that
-    reads the subgoal its words name (`plan_subgoal`). Needs text observations."""
+    works through the subgoals its words name (`agents.plan_reader`). Needs text observations."""
 
     def __init__(self, agent) -> None:
         from agents.llm_agent import LLMAgent

@@ -196,6 +196,22 @@ class GoldilocksConfig:
         return parsed
 
 
+@dataclass
+class SteeringConfig:
+    """`dynplan experiment steering`: does a human-written plan lift an actor above its own
+    play? Each actor plays `protocol` with no plans, with its own plans (an LLM's `dynamic`),
+    under each plan file in `plans`, and under the expert's planner; ~1 hour on 2 cores with
+    the defaults (the LLM actor dominates)."""
+
+    out: str = "experiments/steering"
+    actors: list[str] = field(default_factory=lambda: ["learned-dynamic-gpu", "expert"])
+    plans: str = "plans"  # a directory of plan files (every *.txt), or one file
+    protocol: str = "crafter-steering-dev"
+    temperature: float = 1.0  # the LLM actor's sampling temperature
+    num_envs: int = 10  # episodes in lockstep per run
+    workers: int = 2  # runs in parallel processes
+
+
 def cli_command(
     prefix: str, config, renames: dict[str, str] | None = None, always: tuple[str, ...] = ("model",)
 ) -> str:

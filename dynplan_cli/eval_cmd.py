@@ -6,17 +6,22 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agents.pair import ACTOR_SPECS, PLANNER_SPECS
 from agents.prompts import PromptConfig
-from dynplan_cli.backend_args import add_backend_arguments, agent_from_args
+from dynplan_cli.backend_args import add_backend_arguments, agent_from_args, backend_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--agent",
-        required=True,
+        default=None,
         help="random, expert, sb3:<policy dir or name>, gate:never|every:K|<gate dir or name> "
-        "or llm:<strategy>",
+        "or llm:<strategy> (or --planner and --actor)",
     )
+    parser.add_argument(
+        "--planner", default=None, help=f"evaluate a planner/actor pair: {PLANNER_SPECS}"
+    )
+    parser.add_argument("--actor", default=None, help=f"the pair's actor: {ACTOR_SPECS}")
     parser.add_argument("--protocol", default="crafter-quick")
     parser.add_argument("--num-envs", type=int, default=4, help="episodes run in lockstep")
     parser.add_argument(
@@ -51,7 +56,26 @@ def agent_spec(
     """What the result file records about the agent (`prompt`: an LLM's prompt config;
     `gate`: a gate agent's latency and noise)."""
     plans = Path(args.plans).stem if args.plans and args.plans != "-" else args.plans
-    if args.agent in ("random", "expert"):
+    if args.actor:
+        from agents.pair import spec_label
+
+        planner = args.planner or "none"
+        spec = {
+            "name": f"{spec_label(planner)} > {spec_label(args.actor)}",
+            "kind": "pair",
+            "backend": args.backend,
+            "model": args.model,
+            "adapter": args.adapter,
+            "decoding": {
+                "planner": planner,
+                "actor": args.actor,
+                "temperature": args.temperature,
+                "prompt": prompt,
+            },
+        }
+        if Path(planner).is_file():
+            spec["plans_file"] = planner
+    elif args.agent in ("random", "expert"):
         spec = {"name": args.agent, "kind": args.agent}
     elif args.agent.startswith("gate:"):
         which = args.agent.split(":", 1)[1]
@@ -103,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
     protocol = get_protocol(args.protocol)
     if args.resume and not args.out:
         raise SystemExit("--resume needs --out (the run directory to continue)")
-    agent = agent_from_args(args, history_length=args.history, seed=args.agent_seed)
-    prompt = getattr(getattr(agent, "agent", agent), "config", None)  # under human plans too
+    agent = _agent(args)
+    inner = getattr(agent, "agent", None) or getattr(agent, "actor", agent)  # plans, pairs
+    prompt = getattr(inner, "config", None)
     gate = {k: getattr(agent, k) for k in ("latency", "noise") if hasattr(agent, k)}
     spec = AgentSpec(**agent_spec(args, prompt.to_dict() if prompt else None, gate))
     if args.out:
@@ -132,3 +157,29 @@ def run(args: argparse.Namespace) -> int:
         row, new, _ = submit(out / RESULT, Store())
         print(f"submitted as #{row}" + ("" if new else " (already on the leaderboard)"))
     return 0
+
+
+def _agent(args: argparse.Namespace):
+    """The agent `--agent` (and `--plans`) or `--planner`/`--actor` describe."""
+    if args.planner or args.actor:
+        if args.agent or args.plans:
+            raise SystemExit(
+                "dynplan eval: give --agent (with --plans) or --planner/--actor, not both"
+            )
+        if not args.actor:
+            raise SystemExit(f"dynplan eval: --planner needs --actor ({ACTOR_SPECS})")
+        from agents.pair import make_pair
+
+        try:
+            return make_pair(
+                args.planner or "none",
+                args.actor,
+                backend_options=backend_options(args),
+                temperature=args.temperature,
+                seed=args.agent_seed,
+            )
+        except (ValueError, FileNotFoundError) as err:
+            raise SystemExit(f"dynplan eval: {err}") from None
+    if not args.agent:
+        raise SystemExit("dynplan eval: give --agent, or --planner and --actor")
+    return agent_from_args(args, history_length=args.history, seed=args.agent_seed)

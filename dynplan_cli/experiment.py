@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from baselines.configs import GoldilocksConfig, add_config_arguments
+from baselines.configs import GoldilocksConfig, SteeringConfig, add_config_arguments
 
 GOLDILOCKS_HELP = {
     "out": "where results.json, goldilocks.png, the runs and the trained gates go",
@@ -13,6 +13,12 @@ GOLDILOCKS_HELP = {
     "intervals": "the planning intervals K (replan every K steps)",
     "settings": "LATENCY:NOISE pairs (gate only): steps to write a plan, planner noise",
     "gate_timesteps": "PPO steps of each setting's learned gate; 0: no learned gate",
+}
+STEERING_HELP = {
+    "out": "where results.json, steering.png, the report and the runs go",
+    "actors": "actors to steer: shipped LLM names, expert (the expert's executor), random, "
+    "sb3:<policy>",
+    "plans": "a directory of plan files (every *.txt) or one plan file",
 }
 
 
@@ -23,9 +29,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_config_arguments(goldilocks, GoldilocksConfig, helps=GOLDILOCKS_HELP)
     goldilocks.add_argument("--no-progress", action="store_true")
+    steering = names.add_parser(
+        "steering", help="an actor's progression with no plans, its own, human and expert plans"
+    )
+    add_config_arguments(steering, SteeringConfig, helps=STEERING_HELP)
+    steering.add_argument("--no-progress", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.experiment == "steering":
+        return run_steering(args)
     from baselines.configs import config_from_args
     from baselines.goldilocks import PLOT, RESULTS, run_goldilocks
 
@@ -46,5 +59,24 @@ def run(args: argparse.Namespace) -> int:
         if setting["gate"]:
             where = "on or beyond" if setting["gate"]["on_or_beyond_front"] else "behind"
             print(f"  the learned gate is {where} the every-K front")
+    print(f"results: {config.out}/{RESULTS}, plot: {config.out}/{PLOT}")
+    return 0
+
+
+def run_steering(args: argparse.Namespace) -> int:
+    from baselines.configs import config_from_args
+    from baselines.steering import PLOT, RESULTS, run_steering, verdict
+
+    try:
+        config = config_from_args(SteeringConfig, args)
+        results = run_steering(config, progress=not args.no_progress)
+    except (FileExistsError, FileNotFoundError, ValueError, KeyError) as err:
+        raise SystemExit(f"dynplan experiment steering: {err}") from None
+    for entry in results["actors"]:
+        print(f"actor {entry['actor']}:")
+        for name, point in entry["runs"].items():
+            p = point["progression"]
+            print(f"  {name:>34}: progression {p['mean']:5.1f} ± {p['se']:.1f} %")
+        print(f"  {verdict(entry)}")
     print(f"results: {config.out}/{RESULTS}, plot: {config.out}/{PLOT}")
     return 0

@@ -56,7 +56,8 @@ def action_descriptions() -> dict[str, str]:
     return out
 
 
-def _as_action_index(value: Any) -> int:
+def as_action_index(value: Any) -> int:
+    """The action index `value` names (an int in [0, 17)); raises naming the accepted forms."""
     if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iu":
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -87,5 +88,5 @@ def parse_action(action: Any, max_plan_chars: int) -> tuple[int, str]:
                 f"plan is {len(plan)} characters; this env accepts at most {max_plan_chars} "
                 f"(the `max_plan_chars` setting)"
             )
-        return _as_action_index(action["action"]), str(plan)
-    return _as_action_index(action), ""
+        return as_action_index(action["action"]), str(plan)
+    return as_action_index(action), ""

@@ -39,8 +39,9 @@ def prompts():
 def test_generate_sequential_8(benchmark, compare, backend, prompts):
     benchmark.group = "generate 8 prompts x 16 tokens"
     backend.generate(prompts[:1], 2)  # build the shared-prefix cache outside the timing
+    played = prompts[:2] if benchmark.disabled else prompts  # `make test`: a smoke run
     benchmark.pedantic(
-        lambda: [backend.generate([p], NEW_TOKENS, banned=("<plan>",)) for p in prompts],
+        lambda: [backend.generate([p], NEW_TOKENS, banned=("<plan>",)) for p in played],
         rounds=3,
         iterations=1,
     )

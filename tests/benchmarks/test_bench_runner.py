@@ -25,7 +25,8 @@ def backend(smollm2_dir):
 
 
 def _rounds(benchmark, backend, tmp_path, num_envs):
-    protocol = get_protocol("crafter-bench")
+    # `make test` (benchmarks disabled): one smoke run on 2 seeds x 2 steps, not a measurement
+    protocol = get_protocol("crafter-smoke" if benchmark.disabled else "crafter-bench")
     counter = itertools.count()
 
     def play():
