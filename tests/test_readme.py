@@ -20,3 +20,9 @@ def test_readme_python_example_runs(capsys):
     assert len(example.strip().splitlines()) <= 12
     exec(compile(example, "README.md", "exec"), {})
     assert "You see" in capsys.readouterr().out
+
+
+def test_every_other_readme_python_example_runs(capsys):
+    for example in re.findall(r"```python\n(.*?)```", README.read_text(), re.S)[1:]:
+        exec(compile(example, "README.md", "exec"), {})
+    assert "Visible nodes" in capsys.readouterr().out  # the POGS example

@@ -1,0 +1,148 @@
+"""POGS: the rules (visibility, invalid moves, +100, truncation, the hard variant's backtracks),
+plans as in DynPlanCrafter-v0, seed determinism across processes, checkers, the expert."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import dynplan_gym
+from agents.pogs_expert import POGSExpertAgent
+from dynplan_gym.pogs_env import DynPlanPOGSEnv
+from dynplan_gym.pogs_graph import hops_from, random_tree, search_backtracks
+
+
+def test_checkers_pass_on_both_variants():
+    for env_id in (dynplan_gym.POGS_ENV_ID, dynplan_gym.POGS_HARD_ENV_ID):
+        check_env(gym.make(env_id).unwrapped, skip_render_check=True)
+
+
+def test_trees_are_trees_and_uniform():
+    counts: dict[tuple, int] = {}
+    rng = np.random.default_rng(0)
+    for _ in range(3000):  # 4 nodes: 16 labelled trees, each ~1/16
+        tree = random_tree(4, rng)
+        assert sum(len(a) for a in tree) == 2 * 3 and len(hops_from(tree, 0)) == 4
+        counts[tree] = counts.get(tree, 0) + 1
+    assert len(counts) == 16 and min(counts.values()) > 120 and max(counts.values()) < 260
+
+
+def test_the_agent_sees_k_hops_and_the_edges_among_them():
+    env = DynPlanPOGSEnv(k_nearest=2)
+    obs, _ = env.reset(seed=4)
+    hops = hops_from(env.tree, obs["current"])
+    assert set(np.flatnonzero(obs["visible"])) == {v for v, h in hops.items() if h <= 2}
+    for a, b in zip(*np.nonzero(obs["adjacency"]), strict=True):
+        assert b in env.tree[a] and obs["visible"][a] and obs["visible"][b]
+    assert obs["adjacency"].sum() == 2 * (obs["visible"].sum() - 1)  # a subtree
+    lines = obs["text"].splitlines()
+    assert len(lines) == obs["visible"].sum() + 2
+    assert lines[-1] == f"You are at node {obs['current']}. The target is node {obs['target']}."
+
+
+def test_invalid_moves_cost_one_and_do_not_move():
+    env = DynPlanPOGSEnv()
+    obs, _ = env.reset(seed=1)
+    stranger = next(v for v in range(20) if v not in env.tree[obs["current"]])
+    obs2, reward, terminated, truncated, info = env.step(stranger)
+    assert (reward, info["invalid_move"], obs2["current"]) == (-1.0, True, obs["current"])
+    assert not terminated and not truncated
+
+
+def test_the_target_gives_100_and_ends_the_episode_and_plans_cost():
+    env = DynPlanPOGSEnv(k_nearest=30)  # the whole tree in view: walk the path
+    obs, info = env.reset(seed=2)
+    agent = POGSExpertAgent(k_nearest=30)
+    agent.reset(1)
+    total, first = 0.0, True
+    while True:
+        decision = agent.act([obs], [{**info, "slot": 0}])[0]
+        obs, reward, terminated, truncated, info = env.step(decision.env_action())
+        total += info["task_reward"]
+        if first:  # the first decision hands in a plan: charged, in the observation
+            assert info["new_plan"] and info["plan_cost"] > 0 and obs["plan_age"] == 1
+            assert reward == info["task_reward"] - info["plan_cost"]
+            first = False
+        if terminated or truncated:
+            break
+    assert terminated and not truncated and total == 100.0
+    assert info["achievements"] == {"reach_target": 1} and info["unlocked"] == ["reach_target"]
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(0)
+
+
+def test_truncated_after_max_steps():
+    env = DynPlanPOGSEnv(max_steps=3)
+    obs, _ = env.reset(seed=3)
+    for _ in range(3):
+        obs, _, terminated, truncated, _ = env.step(obs["current"])  # invalid: stay
+    assert truncated and not terminated
+
+
+def test_penalties_are_options():
+    env = DynPlanPOGSEnv(step_penalty=0.5, revisit_penalty=2.0, k_nearest=30)
+    obs, _ = env.reset(seed=5)
+    start = obs["current"]
+    away = next(v for v in env.tree[start] if v != obs["target"])
+    assert env.step(away)[1] == -0.5
+    assert env.step(start)[1] == -2.5  # back to a visited node
+
+
+def test_the_hard_variant_needs_backtracks():
+    env = gym.make(dynplan_gym.POGS_HARD_ENV_ID).unwrapped
+    for seed in range(20):
+        env.reset(seed=seed)
+        needed = search_backtracks(env.tree, env.start, env.target, 3, 80)
+        assert needed is not None and needed >= 3 == env.min_backtracks
+    with pytest.raises(ValueError, match="min_backtracks=100"):
+        DynPlanPOGSEnv(num_nodes=5, min_backtracks=100).reset(seed=0)
+
+
+def test_the_same_seed_gives_the_same_world_in_another_process():
+    code = (
+        "import gymnasium as gym, dynplan_gym; e = gym.make('DynPlanPOGS-Hard-v0'); "
+        "o, _ = e.reset(seed=77); print(o['text'])"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    obs, _ = gym.make(dynplan_gym.POGS_HARD_ENV_ID).reset(seed=77)
+    assert other.stdout.strip() == obs["text"]
+    np.random.seed(123)  # no global RNG involved
+    assert gym.make(dynplan_gym.POGS_HARD_ENV_ID).reset(seed=77)[0]["text"] == obs["text"]
+
+
+def test_bad_actions_get_clear_errors():
+    env = DynPlanPOGSEnv()
+    env.reset(seed=0)
+    for bad, error, message in (
+        (20, ValueError, "no such node"),
+        ("3", TypeError, "an int in \\[0, 20\\)"),
+        (True, TypeError, "an int in \\[0, 20\\)"),
+        ({"node": 1}, ValueError, "keys \\['node'\\]"),
+        ({"action": 1, "plan": 5}, TypeError, "plan of type"),
+    ):
+        with pytest.raises(error, match=message):
+            env.step(bad)
+    env.step(np.int64(env.tree[env.current][0]))
+
+
+@pytest.mark.parametrize("env_id", [dynplan_gym.POGS_ENV_ID, dynplan_gym.POGS_HARD_ENV_ID])
+def test_the_expert_reads_its_observations_and_reaches_every_target(env_id):
+    env = gym.make(env_id)
+    agent = POGSExpertAgent()
+    for seed in range(100, 140):
+        agent.reset(1)
+        obs, info = env.reset(seed=seed)
+        done = False
+        while not done:
+            decision = agent.act([obs], [{**info, "slot": 0}])[0]
+            obs, _, terminated, truncated, info = env.step(decision.env_action())
+            assert not info["invalid_move"]
+            done = terminated or truncated
+        assert terminated
+        # the same search as the one that defines the hard variant, from observations only
+        assert agent._slots[0]["search"].backtracks == info["search_backtracks"]
