@@ -78,7 +78,9 @@ class LLMAgent:
         for i, ((raw, prompt_tokens, completion_tokens), mode) in enumerate(
             zip(answers, modes, strict=True)
         ):
-            decision, problem = self._decide(raw, mode, prompt_tokens, completion_tokens)
+            decision, problem = self._decide(
+                raw, mode, prompt_tokens, completion_tokens, observations[i]
+            )
             memory = self._memories[slots[i]]
             memory.feedback = problem
             memory.record(
@@ -169,11 +171,18 @@ class LLMAgent:
         )
 
     def _decide(
-        self, raw: str, mode: PlanMode, prompt_tokens: int, completion_tokens: int
+        self, raw: str, mode: PlanMode, prompt_tokens: int, completion_tokens: int, observation
     ) -> tuple[Decision, str]:
         """The decision for one answer, and the problem to report next time ("" if none)."""
-        parsed = parse_output(raw)
-        problem = parsed.problem
+        parsed = parse_output(raw, self.config.env)
+        problem, action = parsed.problem, parsed.action
+        if self.config.env == "pogs":  # a number that is no node: stay (an invalid move)
+            nodes = len(observation["visible"])
+            if action is not None and not 0 <= action < nodes:
+                problem = problem or f"there is no node {action} (nodes are 0 to {nodes - 1})"
+                action = None
+            if action is None:
+                action = int(observation["current"])
         plan = parsed.plan or ""
         if mode is PlanMode.FORBIDDEN and parsed.plan is not None:
             self.counters.dropped_plans += 1
@@ -185,7 +194,7 @@ class LLMAgent:
         self.counters.decisions += 1
         self.counters.plans += bool(plan)
         self.counters.invalid_outputs += not valid
-        decision = Decision(parsed.action, plan, raw, prompt_tokens, completion_tokens, valid)
+        decision = Decision(action, plan, raw, prompt_tokens, completion_tokens, valid)
         return decision, problem
 
 

@@ -9,6 +9,9 @@ Never raises on model output. What it accepts, in order of trust:
 An answer with none of these gives Noop. `valid` is True only for a closed (or absent) plan
 block and an action found by 1 or 2; otherwise `problem` says what went wrong, so the next
 prompt can tell the model.
+
+For POGS (`env="pogs"`) the action is a node's number: the one after "Action:", else the first
+number after the plan block; none gives `action = None` (the agent stays where it is).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ _PLAN_BLOCK = re.compile(r"<\s*plan\s*>(.*?)<\s*/\s*plan\s*>", re.I | re.S)
 _PLAN_OPEN = re.compile(r"<\s*plan\s*>", re.I)
 _ACTION_LABEL = re.compile(r"action\s*[:=\-]\s*(.+)", re.I)
 _NON_WORD_ANY_CASE = re.compile(r"[^a-zA-Z]+")
+_NUMBER = re.compile(r"\d+")
 # English words that are also action names count only when capitalised as a name ("Do"),
 # so that "I do not know" is not read as the action Do.
 _COMMON_WORDS = {"do": (" Do ", " DO ")}
@@ -46,7 +50,7 @@ _BY_LENGTH = sorted(_ALIASES, key=len, reverse=True)
 
 @dataclass(frozen=True)
 class ParsedOutput:
-    action: int
+    action: int | None  # None only for POGS answers that name no node
     plan: str | None  # None: no plan block; "" : an empty one
     valid: bool
     problem: str = ""
@@ -75,10 +79,14 @@ def closest_action(text: str) -> int | None:
     return _ALIASES[match[0]] if match else None
 
 
-def parse_output(text: str) -> ParsedOutput:
-    """The plan and action in a model's answer; never raises."""
+def parse_output(text: str, env: str = "crafter") -> ParsedOutput:
+    """The plan and action in a model's answer (an action name; for POGS a node's number);
+    never raises."""
+    fallback = NOOP if env == "crafter" else None
     if not isinstance(text, str):
-        return ParsedOutput(NOOP, None, False, f"the answer was not text ({type(text).__name__})")
+        return ParsedOutput(
+            fallback, None, False, f"the answer was not text ({type(text).__name__})"
+        )
     plan: str | None = None
     problems = []
     rest = text
@@ -96,6 +104,12 @@ def parse_output(text: str) -> ParsedOutput:
         rest = after[label.start() :] if label else ""
         problems.append("the plan was not closed with </plan>")
     label = _ACTION_LABEL.search(rest)
+    if env != "crafter":
+        found = _NUMBER.search(label.group(1) if label else rest) or _NUMBER.search(rest)
+        if found is None:
+            problems.append("no node number was found" + (" after the plan" if plan else ""))
+        node = int(found.group()) if found else None
+        return ParsedOutput(node, plan, not problems, "; ".join(problems))
     action = find_action(label.group(1)) if label else None
     if action is None:
         action = find_action(rest)

@@ -3,12 +3,14 @@
 A prompt is two chat messages. The system message (instruction, actions, achievements) is the
 same for every prompt of a run, so backends can cache it. The user message holds the recent
 history, the plan in force, the current observation, feedback on an invalid previous answer,
-and the format instruction of this step's plan mode. The wording lives in
-`agents/data/prompts.toml`.
+and the format instruction of this step's plan mode. The wording of each environment is data:
+`agents/data/prompts.toml` (Crafter) and `agents/data/prompts_pogs.toml` (POGS); a prompt
+config's `env` picks it.
 """
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -20,7 +22,20 @@ from agents.strategy import PlanMode
 from dynplan_gym.achievements import ACHIEVEMENTS
 from dynplan_gym.crafter_actions import ACTION_NAMES, action_descriptions
 
-TEXT = tomllib.loads(resources.files("agents").joinpath("data/prompts.toml").read_text())
+WORDING_FILES = {"crafter": "data/prompts.toml", "pogs": "data/prompts_pogs.toml"}
+
+
+@functools.cache
+def wording(env: str) -> dict:
+    """The prompt wording of an environment (`WORDING_FILES`)."""
+    if env not in WORDING_FILES:
+        raise ValueError(
+            f"no prompt wording for env {env!r}; expected one of {list(WORDING_FILES)}"
+        )
+    return tomllib.loads(resources.files("agents").joinpath(WORDING_FILES[env]).read_text())
+
+
+TEXT = wording("crafter")
 
 
 @dataclass(frozen=True)
@@ -33,8 +48,10 @@ class PromptConfig:
     remembered_kinds: tuple[str, ...] = tuple(TEXT["remembered_kinds"])
     max_plan_tokens: int = 64
     max_action_tokens: int = 12
+    env: str = "crafter"  # whose wording (`WORDING_FILES`): crafter or pogs
 
     def __post_init__(self) -> None:
+        wording(self.env)  # an unknown env fails here
         if (
             min(self.history_length, self.recent_actions) < 0
             or min(self.max_plan_tokens, self.max_action_tokens) < 1
@@ -62,7 +79,7 @@ class PromptConfig:
 class EpisodeMemory:
     """What the prompt needs to remember about one episode."""
 
-    history: deque = field(default_factory=deque)  # (step, observation text, action name)
+    history: deque = field(default_factory=deque)  # (step, observation text, action index)
     feedback: str = ""  # the problem with the last answer, "" if it was fine
     map: MapMemory = field(default_factory=MapMemory)
 
@@ -72,12 +89,21 @@ class EpisodeMemory:
             self.map.observe(info["player_pos"], observation["local_view"])
 
     def record(self, step: int, observation: str, action: int, limit: int) -> None:
-        self.history.append((step, observation, ACTION_NAMES[action]))
+        self.history.append((step, observation, int(action)))
         while len(self.history) > limit:
             self.history.popleft()
 
 
-def system_message() -> str:
+def action_name(action: int, env: str = "crafter") -> str:
+    """How an action reads in a prompt ("Move West"; POGS: "node 7")."""
+    if env == "crafter":
+        return ACTION_NAMES[action]
+    return wording(env)["action_name"].format(action=action)
+
+
+def system_message(env: str = "crafter") -> str:
+    if env != "crafter":
+        return wording(env)["system"]
     descriptions = action_descriptions()
     actions = "\n".join(
         TEXT["action_line"].format(name=n, description=d) for n, d in descriptions.items()
@@ -93,35 +119,38 @@ class PromptBuilder:
 
     def __init__(self, config: PromptConfig | None = None) -> None:
         self.config = config or PromptConfig()
-        self._system = system_message()
+        self._system = system_message(self.config.env)
+        self._text = wording(self.config.env)
 
     def build(self, observation: dict, step: int, memory: EpisodeMemory, mode: PlanMode) -> Prompt:
+        text, env = self._text, self.config.env
         parts = []
-        past = list(memory.history)
+        past = [(s, o, action_name(a, env)) for s, o, a in memory.history]
         if past and self.config.history_length:
             items = [
-                TEXT["history_item"].format(step=s, observation=o, action=a)
+                text["history_item"].format(step=s, observation=o, action=a)
                 for s, o, a in past[-self.config.history_length :]
             ]
-            parts.append("\n\n".join([TEXT["history_header"], *items]))
+            parts.append("\n\n".join([text["history_header"], *items]))
         if past and self.config.recent_actions:
             actions = ", ".join(a for _, _, a in past[-self.config.recent_actions :])
-            parts.append(TEXT["recent_actions"].format(actions=actions))
+            parts.append(text["recent_actions"].format(actions=actions))
         plan = observation.get("plan", "")
         if plan:
             age = int(observation.get("plan_age", 0))
-            steps = TEXT["step"] if age == 1 else TEXT["steps"]
-            parts.append(TEXT["plan_in_force"].format(age=age, steps=steps, plan=plan))
+            steps = text["step"] if age == 1 else text["steps"]
+            parts.append(text["plan_in_force"].format(age=age, steps=steps, plan=plan))
         else:
-            parts.append(TEXT["no_plan"])
-        parts.append(TEXT["current_observation"].format(step=step, observation=observation["text"]))
+            parts.append(text["no_plan"])
+        parts.append(text["current_observation"].format(step=step, observation=observation["text"]))
         remembered = memory.map.nearest_out_of_view(self.config.remembered_kinds)
+        remembered = remembered if env == "crafter" else []
         if remembered:
-            items = [TEXT["remembered_item"].format(name=n, location=loc) for n, loc in remembered]
-            parts.append("\n".join([TEXT["remembered_header"], *items]))
+            items = [text["remembered_item"].format(name=n, location=loc) for n, loc in remembered]
+            parts.append("\n".join([text["remembered_header"], *items]))
         if memory.feedback:
-            parts.append(TEXT["invalid_feedback"].format(problem=memory.feedback))
-        parts.append(TEXT["format"][mode.value])
+            parts.append(text["invalid_feedback"].format(problem=memory.feedback))
+        parts.append(text["format"][mode.value])
         return [
             {"role": "system", "content": self._system},
             {"role": "user", "content": "\n\n".join(parts)},

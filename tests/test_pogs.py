@@ -146,3 +146,39 @@ def test_the_expert_reads_its_observations_and_reaches_every_target(env_id):
         assert terminated
         # the same search as the one that defines the hard variant, from observations only
         assert agent._slots[0]["search"].backtracks == info["search_backtracks"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "node", "valid"),
+    [
+        ("Action: 12", 12, True),
+        ("<plan>Go to 4, then 7.</plan>\nAction: 4", 4, True),
+        ("I move to node 7", 7, True),
+        ("no idea", None, False),
+        ("<plan>explore 9", None, False),  # unclosed: the 9 belongs to the plan
+    ],
+)
+def test_the_parser_reads_a_node_number(answer, node, valid):
+    from agents.parser import parse_output
+
+    parsed = parse_output(answer, "pogs")
+    assert (parsed.action, parsed.valid) == (node, valid)
+
+
+def test_an_llm_agent_plays_pogs_unchanged(tiny_backend):
+    from agents.llm_agent import LLMAgent
+    from agents.prompts import PromptConfig
+
+    agent = LLMAgent(tiny_backend, "dynamic", PromptConfig(env="pogs"), temperature=1.0)
+    env = DynPlanPOGSEnv(max_steps=4)
+    agent.reset(1)
+    obs, info = env.reset(seed=0)
+    for _ in range(4):
+        decision = agent.act([obs], [{**info, "slot": 0}])[0]
+        assert 0 <= decision.action < 20  # a random model's garbage: stay where it is
+        assert decision.valid or decision.action == obs["current"]
+        obs, _, terminated, truncated, info = env.step(decision.env_action())
+        if terminated or truncated:
+            break
+    prompt = agent.last_prompts[0]
+    assert "searching a graph" in prompt[0]["content"] and "Visible nodes" in prompt[1]["content"]

@@ -68,3 +68,37 @@ def test_history_is_bounded():
     assert [s for s, _, _ in memory.history] == [7, 8, 9]
     with pytest.raises(ValueError, match="history_length"):
         PromptConfig(history_length=-1)
+
+
+def _pogs_prompt(mode: PlanMode) -> list:
+    """A POGS prompt after two moves (one of them invalid, so feedback shows)."""
+    from dynplan_gym.pogs_env import DynPlanPOGSEnv
+
+    builder = PromptBuilder(PromptConfig(env="pogs"))
+    env = DynPlanPOGSEnv()
+    memory = EpisodeMemory()
+    obs, _ = env.reset(seed=0)
+    first = int(env.tree[obs["current"]][0])
+    memory.record(0, obs["text"], first, limit=builder.config.memory_length)
+    obs, *_ = env.step({"action": first, "plan": "Explore the branch through node 12."})
+    memory.record(1, obs["text"], 0, limit=builder.config.memory_length)
+    obs, *_ = env.step(0)
+    memory.feedback = "there is no node 25 (nodes are 0 to 19)"
+    return builder.build(obs, 2, memory, mode)
+
+
+@pytest.mark.parametrize("mode", list(PlanMode))
+def test_golden_pogs_prompt(mode):
+    """POGS uses the same builder with its own wording (agents/data/prompts_pogs.toml)."""
+    prompt = _pogs_prompt(mode)
+    rendered = "".join(f"<<{m['role']}>>\n{m['content']}\n" for m in prompt)
+    path = GOLDEN / f"prompt_pogs_{mode.value}.txt"
+    if UPDATE:
+        path.write_text(rendered)
+    assert rendered == path.read_text()
+    assert "Move West" not in rendered and "Your last moves, oldest first: node" in rendered
+
+
+def test_an_unknown_env_has_no_wording():
+    with pytest.raises(ValueError, match="no prompt wording for env 'nope'"):
+        PromptConfig(env="nope")
