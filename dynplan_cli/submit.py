@@ -15,13 +15,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", default=None, help="SQLite file (default <data dir>/leaderboard.sqlite)"
     )
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        default=None,
+        help="the largest result file accepted (default 4 MiB)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from leaderboard.store import Store, submit
+    from leaderboard.store import MAX_RESULT_BYTES, Store, submit
 
     try:
-        row, new, copied = submit(args.result, Store(args.db), to_repo=args.to_repo)
+        row, new, copied = submit(
+            args.result, Store(args.db), args.to_repo, args.max_bytes or MAX_RESULT_BYTES
+        )
     except ValueError as err:
         print(f"rejected: {err}")
         return 1

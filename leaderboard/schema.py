@@ -1,8 +1,13 @@
 """The result file: what an evaluation writes and `dynplan submit` checks.
 
-Validation goes beyond types: the protocol must be known and of the recorded version, every
-protocol seed must appear exactly once, and each episode must be internally consistent (its
-return equals its task return minus the protocol's plan costs; counts fit its length).
+Validation goes beyond types: the schema version must be this one, the protocol must be known
+and of the recorded version, every protocol seed must appear exactly once, and each episode
+must be internally consistent: its return equals its task return minus the protocol's plan
+costs; counts (plans, invalid outputs, each achievement's) fit its length; and its task return
+is what Crafter can pay for what it unlocked: +1 for each step that unlocks something new (two
+achievements unlocked in one step pay 1), plus a tenth of each change in health, which starts
+at 9 and ends at 0 or more. So the task return lies in [min(unlocked, 1) - 0.9, unlocked]. The size of a result file is bounded where it is read
+(`leaderboard.store.MAX_RESULT_BYTES`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dynplan_gym.achievements import ACHIEVEMENTS
 from leaderboard.protocols import get_protocol
 
 SCHEMA_VERSION = 1
+TOLERANCE = 1e-6  # float error allowed in sums of rewards
 
 
 class EpisodeRecord(BaseModel):
@@ -50,11 +56,23 @@ class EpisodeRecord(BaseModel):
         for name in ("plans", "invalid_outputs"):
             if getattr(self, name) > self.length:
                 raise ValueError(f"{name} ({getattr(self, name)}) exceeds length ({self.length})")
+        too_many = {k: v for k, v in self.achievements.items() if v > self.length}
+        if too_many:
+            raise ValueError(
+                f"achievement counts cannot exceed the episode's length ({self.length}): {too_many}"
+            )
         if self.plans == 0 and self.plan_tokens:
             raise ValueError("plan_tokens must be 0 when plans is 0")
         for name in ("return_", "task_return", "wall_time"):
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name.rstrip('_')} must be a finite number")
+        unlocked = sum(count > 0 for count in self.achievements.values())
+        least = min(unlocked, 1) - 0.9
+        if not least - TOLERANCE <= self.task_return <= unlocked + TOLERANCE:
+            raise ValueError(
+                f"task return {self.task_return} is impossible with {unlocked} achievements "
+                f"unlocked (Crafter pays between {least:g} and {unlocked})"
+            )
         return self
 
 
@@ -94,6 +112,16 @@ class ResultFile(BaseModel):
     versions: dict[str, str | None]
     git_revision: str | None = None
     created: str
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value != SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {value} is unknown; this dynplan-gym reads version "
+                f"{SCHEMA_VERSION}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _matches_protocol(self) -> ResultFile:

@@ -25,6 +25,9 @@ from leaderboard.metrics import Metrics, compute_metrics
 from leaderboard.schema import ResultFile, validate_result
 
 SUBMISSIONS_DIR = Path(__file__).resolve().parent / "submissions"
+# The largest result file read (a crafter-full result of 100 episodes is ~0.1 MB; `dynplan
+# submit --max-bytes` changes it).
+MAX_RESULT_BYTES = 4 * 2**20
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -55,10 +58,16 @@ def canonical_json(result: ResultFile) -> str:
     return json.dumps(result.model_dump(mode="json", by_alias=True), sort_keys=True, indent=1)
 
 
-def load_result_file(path: str | Path) -> ResultFile:
-    """Read and validate a result file; errors say what is wrong."""
+def load_result_file(path: str | Path, max_bytes: int = MAX_RESULT_BYTES) -> ResultFile:
+    """Read and validate a result file of at most `max_bytes`; errors say what is wrong."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ValueError(
+                f"{path}: {size:,} bytes, over the {max_bytes:,}-byte limit of a result file "
+                "(dynplan submit --max-bytes)"
+            )
         data = json.loads(path.read_text())
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
@@ -147,9 +156,11 @@ class Store:
         return new
 
 
-def submit(path: str | Path, store: Store, to_repo: bool = False) -> tuple[int, bool, Path | None]:
+def submit(
+    path: str | Path, store: Store, to_repo: bool = False, max_bytes: int = MAX_RESULT_BYTES
+) -> tuple[int, bool, Path | None]:
     """Validate a result file and store it; with `to_repo`, also add it to the repository."""
-    result = load_result_file(path)
+    result = load_result_file(path, max_bytes)
     copied = None
     if to_repo:
         copied = add_to_repository(result)

@@ -15,9 +15,11 @@ def episode(
     plans: int = 0,
     plan_tokens: int = 0,
     terminated: bool = False,
-    task_return: float = 0.0,
+    task_return: float | None = None,
     **extra,
 ) -> dict:
+    """One episode record (task return: +1 per unlocked achievement unless given)."""
+    task_return = float(len(unlocked)) if task_return is None else task_return
     protocol = get_protocol("crafter-quick")
     cost = protocol.plan_cost_per_plan * plans + protocol.plan_cost_per_token * plan_tokens
     return {

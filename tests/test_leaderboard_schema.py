@@ -112,6 +112,23 @@ BAD_FILES = {
     "extra field": (_bad(lambda d: d["episodes"][0].update(score=3)), "Extra inputs"),
     "wrong type": (_bad(lambda d: d["episodes"][0].update(length="long")), "length"),
     "not finite": (_bad(lambda d: d["episodes"][0].update(wall_time=float("nan"))), "wall_time"),
+    "a return with nothing unlocked": (
+        _bad(lambda d: d["episodes"].__setitem__(0, episode(0, task_return=50.0))),
+        "impossible with 0 achievements",
+    ),
+    "more return than unlocked": (
+        _bad(
+            lambda d: d["episodes"].__setitem__(
+                0, episode(0, unlocked=("collect_wood",), task_return=2.0)
+            )
+        ),
+        "between 0.1 and 1",
+    ),
+    "an achievement count of 1e30": (
+        _bad(lambda d: d["episodes"][0]["achievements"].update(wake_up=10**30)),
+        "cannot exceed the episode's length",
+    ),
+    "unknown schema version": (_bad(lambda d: d.update(schema_version=99)), "schema_version 99"),
 }
 
 
@@ -137,3 +154,21 @@ def test_file_level_problems(tmp_path):
         load_result_file(path)
     path.write_text(json.dumps(result()))
     assert load_result_file(path).agent.name == "hand-made"
+
+
+def test_result_files_are_bounded_in_size(tmp_path):
+    padded = result()
+    padded["agent"]["decoding"] = {"pad": "x" * (5 * 2**20)}  # valid, but 5 MB
+    path = tmp_path / "padded.json"
+    path.write_text(json.dumps(padded))
+    with pytest.raises(ValueError, match="over the 4,194,304-byte limit"):
+        load_result_file(path)
+    assert load_result_file(path, max_bytes=8 * 2**20).agent.decoding["pad"]
+
+
+def test_a_name_never_leaves_the_submissions_directory(tmp_path):
+    from leaderboard.store import add_to_repository
+
+    for name in ("../../evil", "/etc/passwd", "..", "a/b\\c"):
+        written = add_to_repository(validate_result(result(name=name)), tmp_path)
+        assert written.parent == tmp_path and written.is_file()
