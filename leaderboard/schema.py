@@ -6,8 +6,8 @@ must be internally consistent: its return equals its task return minus the proto
 costs; counts (plans, invalid outputs, each achievement's) fit its length; and its task return
 is what Crafter can pay for what it unlocked: +1 for each step that unlocks something new (two
 achievements unlocked in one step pay 1), plus a tenth of each change in health, which starts
-at 9 and ends at 0 or more. So the task return lies in [min(unlocked, 1) - 0.9, unlocked]. The size of a result file is bounded where it is read
-(`leaderboard.store.MAX_RESULT_BYTES`).
+at 9 and ends at 0 or more. So the task return lies in [min(unlocked, 1) - 0.9, unlocked].
+The size of a result file is bounded where it is read (`leaderboard.store.MAX_RESULT_BYTES`).
 """
 
 from __future__ import annotations
