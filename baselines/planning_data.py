@@ -84,6 +84,11 @@ class DataConfig:
         )
 
     def __post_init__(self) -> None:
+        for name in ("trajectories", "max_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(
+                    f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}"
+                )
         reserved = set(EVALUATION_SEEDS) | set(DEVELOPMENT_SEEDS)
         reserved |= {s for p in PROTOCOLS.values() for s in p.seeds}
         clash = sorted(reserved & set(self.env_seeds()))

@@ -52,5 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     return importlib.import_module(args._module).run(args)
 
 
+def cli() -> int:
+    """The `dynplan` console script: `main`, where a user's mistake (a subcommand's one-line
+    refusal) is printed on stderr and exits with 2, argparse's code for bad usage."""
+    try:
+        return main()
+    except SystemExit as refusal:
+        if isinstance(refusal.code, str):
+            print(refusal.code, file=sys.stderr)
+            return 2
+        raise
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(cli())

@@ -1,5 +1,5 @@
 import sys
 
-from dynplan_cli import main
+from dynplan_cli import cli
 
-sys.exit(main())
+sys.exit(cli())

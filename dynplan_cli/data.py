@@ -39,12 +39,12 @@ def run(args: argparse.Namespace) -> int:
         weights = {k: float(v) for k, v in (p.split("=") for p in args.schedules.split(","))}
     except ValueError:
         raise SystemExit(
-            f"--schedules must look like every=1,dynamic=1; got {args.schedules!r}"
+            f"dynplan data: --schedules must look like every=1,dynamic=1; got {args.schedules!r}"
         ) from None
     sizes = dict(PAPER_SCALE) if args.paper_scale else {}
-    if args.trajectories:
+    if args.trajectories is not None:
         sizes["trajectories"] = args.trajectories
-    if args.max_steps:
+    if args.max_steps is not None:
         sizes["max_steps"] = args.max_steps
     for key in ("history", "recent_actions"):
         if getattr(args, key) is not None:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             **sizes,
         )
     except ValueError as err:
-        raise SystemExit(str(err)) from None
+        raise SystemExit(f"dynplan data: {err}") from None
     out = args.out or data_home() / "datasets" / (
         f"crafter-{config.trajectories}x{config.max_steps}-seed{config.seed}"
     )

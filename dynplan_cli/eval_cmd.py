@@ -121,12 +121,24 @@ def agent_spec(
 def run(args: argparse.Namespace) -> int:
     from agents.paths import data_home, safe_name
     from leaderboard.protocols import get_protocol
-    from leaderboard.runner import RESULT, EvaluationRun
+    from leaderboard.runner import EPISODES, RESULT, EvaluationRun
+
+    RUN_FILES = (RESULT, EPISODES)
     from leaderboard.schema import AgentSpec
 
-    protocol = get_protocol(args.protocol)
+    try:
+        protocol = get_protocol(args.protocol)
+    except ValueError as err:
+        raise SystemExit(f"dynplan eval: {err}") from None
+    if args.num_envs < 1:
+        raise SystemExit(f"dynplan eval: --num-envs must be >= 1, got {args.num_envs}")
     if args.resume and not args.out:
-        raise SystemExit("--resume needs --out (the run directory to continue)")
+        raise SystemExit("dynplan eval: --resume needs --out (the run directory to continue)")
+    if args.out and not args.resume and any((Path(args.out) / f).exists() for f in RUN_FILES):
+        raise SystemExit(
+            f"dynplan eval: {args.out} already holds a run; add --resume to continue it, or "
+            "give a new --out"
+        )
     agent = _agent(args)
     inner = getattr(agent, "agent", None) or getattr(agent, "actor", agent)  # plans, pairs
     prompt = getattr(inner, "config", None)

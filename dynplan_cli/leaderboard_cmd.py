@@ -22,10 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from leaderboard.protocols import get_protocol
     from leaderboard.render import FORMATS
     from leaderboard.repository import repository_entries
     from leaderboard.store import Store
 
+    if args.protocol:
+        try:
+            get_protocol(args.protocol)
+        except ValueError as err:
+            raise SystemExit(f"dynplan leaderboard: {err}") from None
     if args.repo:
         entries = repository_entries()
     else:

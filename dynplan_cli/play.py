@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from dynplan_gym.achievements import progression
 
     if args.steps < 1 or args.show_every < 1:
-        raise SystemExit("--steps and --show-every must be >= 1")
+        raise SystemExit("dynplan play: --steps and --show-every must be >= 1")
     if args.planner or args.actor:
         return play_pair(args)
     agent = agent_from_args(args, seed=args.seed)

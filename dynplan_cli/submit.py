@@ -31,8 +31,7 @@ def run(args: argparse.Namespace) -> int:
             args.result, Store(args.db), args.to_repo, args.max_bytes or MAX_RESULT_BYTES
         )
     except ValueError as err:
-        print(f"rejected: {err}")
-        return 1
+        raise SystemExit(f"dynplan submit: rejected: {err}") from None
     print(f"accepted as #{row}" + ("" if new else " (already on the leaderboard)"))
     if copied:
         from leaderboard.repository import write_repository_readme

@@ -71,6 +71,8 @@ def load_result_file(path: str | Path, max_bytes: int = MAX_RESULT_BYTES) -> Res
         data = json.loads(path.read_text())
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: a directory; expected a result.json file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"{path}: not a JSON file ({err})") from None
     result = validate_result(data)

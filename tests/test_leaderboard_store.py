@@ -61,7 +61,8 @@ def test_cli_rejects_a_bad_file_with_a_reason(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert out.returncode == 1 and "rejected: invalid result file" in out.stdout
+    assert out.returncode == 2 and "rejected: invalid result file" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1  # one line, no traceback
 
 
 def test_rendering_ranks_and_marks_published_rows(tmp_path):

@@ -1,0 +1,101 @@
+"""A user's mistake gets one line that names what was expected, exit code 2, and nothing
+half-written: every subcommand, table-driven."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dynplan_cli import main
+from tests.leaderboard_helpers import result
+
+# argv (`{tmp}` is a fresh directory, `{run}` one holding a finished run) -> what the line says
+MISTAKES = {
+    "an unknown strategy": (["eval", "--agent", "llm:sometimes"], "unknown planning strategy"),
+    "an unknown protocol": (["eval", "--agent", "random", "--protocol", "nope"], "'nope'"),
+    "no envs": (["eval", "--agent", "random", "--num-envs", "0"], "--num-envs must be >= 1"),
+    "a missing model": (
+        ["eval", "--agent", "llm:never", "--model", "/nonexistent"],
+        "unknown model '/nonexistent'",
+    ),
+    "an unknown agent": (["eval", "--agent", "nope"], "unknown agent 'nope'"),
+    "an existing run as --out": (
+        ["eval", "--agent", "random", "--out", "{run}"],
+        "already holds a run; add --resume",
+    ),
+    "--resume without --out": (["eval", "--agent", "random", "--resume"], "--resume needs --out"),
+    "no agent": (["eval"], "give --agent, or --planner and --actor"),
+    "an unknown planner": (["eval", "--planner", "x", "--actor", "expert"], "unknown planner"),
+    "a missing sb3 policy": (["eval", "--agent", "sb3:/nonexistent"], "/nonexistent"),
+    "the board of an unknown protocol": (["leaderboard", "--protocol", "nope"], "'nope'"),
+    "a directory to submit": (["submit", "{tmp}"], "a directory; expected a result.json"),
+    "a missing file to submit": (["submit", "{tmp}/missing.json"], "no such file"),
+    "a bad result to submit": (["submit", "{tmp}/bad.json"], "rejected: invalid result file"),
+    "no steps to play": (["play", "--steps", "0"], "--steps and --show-every must be >= 1"),
+    "an unknown actor": (["play", "--planner", "expert", "--actor", "x"], "unknown actor 'x'"),
+    "no trajectories": (
+        ["data", "crafter", "--trajectories", "0", "--out", "{tmp}/d"],
+        "--trajectories must be >= 1",
+    ),
+    "bad schedules": (["data", "crafter", "--schedules", "often"], "--schedules must look like"),
+    "missing training data": (
+        ["train", "sft", "--data", "/nonexistent", "--out", "{tmp}/s"],
+        "/nonexistent not found",
+    ),
+    "a bad goldilocks setting": (
+        ["experiment", "goldilocks", "--settings", "fast", "--out", "{tmp}/g"],
+        "a setting is LATENCY:NOISE",
+    ),
+    "missing plan files": (
+        ["experiment", "steering", "--plans", "/nonexistent", "--out", "{tmp}/s"],
+        "--plans must be a plan file or a directory",
+    ),
+    "steering on an unknown protocol": (
+        ["experiment", "steering", "--protocol", "nope", "--out", "{tmp}/s"],
+        "'nope'",
+    ),
+}
+
+
+@pytest.fixture
+def places(tmp_path):
+    run = tmp_path / "run"
+    assert main(["eval", "--agent", "random", "--out", str(run), "--no-progress"]) == 0
+    (tmp_path / "bad.json").write_text(json.dumps({"protocol": {"id": "nope"}}))
+    return {"tmp": str(tmp_path), "run": str(run)}
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_a_mistake_gets_one_line_naming_what_was_expected(mistake, places):
+    argv, message = MISTAKES[mistake]
+    run_files = {p: p.stat().st_mtime_ns for p in _files(places["run"])}
+    with pytest.raises(SystemExit) as refusal:
+        main([part.format(**places) for part in argv])
+    line = refusal.value.code
+    assert isinstance(line, str) and "\n" not in line and message in line, line
+    assert line.startswith(f"dynplan {argv[0]}")
+    assert {p: p.stat().st_mtime_ns for p in _files(places["run"])} == run_files  # untouched
+
+
+def _files(directory: str) -> list:
+    from pathlib import Path
+
+    return sorted(Path(directory).iterdir())
+
+
+def test_the_console_script_exits_with_2_and_prints_only_the_line(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({**result(), "schema_version": 99}))
+    out = subprocess.run(
+        [sys.executable, "-m", "dynplan_cli", "submit", str(path), "--db", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [
+        "dynplan submit: rejected: invalid result file: schema_version: Value error, "
+        "schema_version 99 is unknown; this dynplan-gym reads version 1"
+    ]
