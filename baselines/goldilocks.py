@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from agents.models import DEFAULT_MODEL
 from baselines.configs import GateConfig, GoldilocksConfig, cli_command
 
 RESULTS = "results.json"
@@ -100,7 +101,7 @@ def play(args: tuple[GoldilocksConfig, Run, str | None]) -> tuple[Run, dict[str,
         backend = {"kind": "transformers", "model": config.model}
         agent = make_agent(f"llm:{run.schedule}", backend_options=backend)
         spec = AgentSpec(
-            name=f"{Path(config.model or 'smollm2-135m').name}/{run.schedule}",
+            name=f"{Path(config.model or DEFAULT_MODEL).name}/{run.schedule}",
             kind="llm",
             strategy=run.schedule,
             backend="transformers",

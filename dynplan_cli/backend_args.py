@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from agents.backends.base import DECODE_MODES
+from agents.models import DEFAULT_MODEL
 from agents.devices import add_device_arguments
 
 
@@ -15,7 +16,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--model",
         default=None,
-        help="embedded model name (default smollm2-135m) or a local HF directory; for "
+        help=f"embedded model name (default {DEFAULT_MODEL}) or a local HF directory; for "
         "--backend openai, the served model's name",
     )
     group.add_argument("--adapter", default=None, help="a peft adapter directory")

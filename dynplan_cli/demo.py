@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from agents.devices import add_device_arguments
+from agents.models import DEFAULT_MODEL
 
 LEARNED = "learned-dynamic"  # the shipped learned planner the demo puts side by side
 STRATEGIES = ("never", "always", "every:4", "dynamic")
@@ -37,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--learned", default=LEARNED, help="the learned planner shown under each strategy"
     )
     parser.add_argument("--agents", nargs="+", default=None, help="default: see above")
-    parser.add_argument("--model", default="smollm2-135m", help="for the llm agents")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="for the llm agents")
     parser.add_argument("--num-envs", type=int, default=8)
     parser.add_argument("--no-progress", action="store_true")
     add_device_arguments(parser)

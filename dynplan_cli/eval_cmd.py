@@ -6,6 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agents.models import DEFAULT_MODEL
 from agents.pair import ACTOR_SPECS, PLANNER_SPECS
 from agents.prompts import PromptConfig
 from dynplan_cli.backend_args import add_backend_arguments, agent_from_args, backend_options
@@ -99,7 +100,7 @@ def agent_spec(
             "decoding": {"sampled": args.temperature != 0},
         }
     else:
-        model = args.model or "smollm2-135m"
+        model = args.model or DEFAULT_MODEL
         strategy = args.agent.split(":", 1)[1]
         spec = {
             "name": f"{Path(model).name}/{strategy}",

@@ -6,10 +6,11 @@ import argparse
 import contextlib
 
 from agents.devices import add_device_arguments
+from agents.models import DEFAULT_MODEL
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="smollm2-135m", help="embedded name or HF directory")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="embedded name or HF directory")
     parser.add_argument("--adapter", default=None, help="a peft adapter directory")
     add_device_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1")
