@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from agents.backends.base import DECODE_MODES
-from agents.models import DEFAULT_MODEL
 from agents.devices import add_device_arguments
+from agents.models import DEFAULT_MODEL
 
 
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
