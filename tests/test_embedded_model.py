@@ -24,7 +24,10 @@ def test_unknown_models_are_refused():
 def test_conversion_is_done_once(smollm2_dir):
     assert (smollm2_dir / "config.json").is_file()
     assert (smollm2_dir / "model.safetensors").stat().st_size > 400e6
+    weights = smollm2_dir / "model.safetensors"
+    written = weights.stat().st_mtime_ns
     assert prepare_embedded("smollm2-135m", home=smollm2_dir.parents[1]) == smollm2_dir
+    assert weights.stat().st_mtime_ns == written  # found, not converted again
 
 
 @pytest.mark.slow
