@@ -60,8 +60,9 @@ MISTAKES = {
 }
 
 
-@pytest.fixture
-def places(tmp_path):
+@pytest.fixture(scope="module")
+def places(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("mistakes")
     run = tmp_path / "run"
     assert main(["eval", "--agent", "random", "--out", str(run), "--no-progress"]) == 0
     (tmp_path / "bad.json").write_text(json.dumps({"protocol": {"id": "nope"}}))
