@@ -104,7 +104,14 @@ class ExpertAgent:
                 )
             new_plan = plan if subgoal != memory.subgoal else ""
             memory.subgoal = subgoal
-            decisions.append(Decision(action, new_plan, raw=f"expert [{subgoal}]: {plan}"))
+            decisions.append(
+                Decision(
+                    action,
+                    new_plan,
+                    raw=f"expert [{subgoal}]: {plan}",
+                    meta={"subgoal": subgoal, "plan": plan},
+                )
+            )
         return decisions
 
 

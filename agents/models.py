@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agents.paths import data_home
+from dynplan_gym.paths import data_home
 
 if TYPE_CHECKING:
     from agents.prompts import PromptConfig

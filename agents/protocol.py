@@ -5,7 +5,7 @@ Agents are batched: one `act` call per step decides for every running episode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -15,7 +15,8 @@ class Decision:
 
     `plan` is "" to keep the plan in force; `raw` is the model's output (or a note saying how
     the decision was made); token counts are 0 for agents without a model; `valid` says the
-    output parsed cleanly.
+    output parsed cleanly; `meta` holds typed extras (the expert's `subgoal` and `plan`), never
+    parsed back out of `raw`.
     """
 
     action: int
@@ -24,6 +25,7 @@ class Decision:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     valid: bool = True
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def env_action(self) -> dict[str, Any]:
         """The action dict `DynPlanCrafter-v0.step` takes."""

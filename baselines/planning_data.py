@@ -182,8 +182,8 @@ def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) 
     while True:
         step = info["step"]
         decision = expert.act([obs], [info])[0]
-        goal = _goal_text(decision.raw.split("[", 1)[1].split("]", 1)[0])
-        expert_plan = decision.raw.split("]: ", 1)[1]
+        goal = _goal_text(decision.meta["subgoal"])
+        expert_plan = decision.meta["plan"]
         mode = strategy.mode(step)
         if schedule == "dynamic":
             hurt = info["inventory"]["health"] < last_health

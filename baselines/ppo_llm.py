@@ -29,7 +29,7 @@ from typing import Any
 from agents.devices import resolve_device, resolve_dtype
 from baselines.configs import PPOConfig, cli_command
 from baselines.sft import shared_prompt_prefix
-from leaderboard.runner import package_versions
+from dynplan_gym.provenance import package_versions
 
 CARD = "card.json"
 LOG = "log.jsonl"

@@ -99,7 +99,7 @@ def train_sb3(config: SB3PPOConfig, resume: bool = False, progress: bool = True)
     from stable_baselines3.common.logger import configure
 
     from agents.devices import resolve_device
-    from leaderboard.runner import package_versions
+    from dynplan_gym.provenance import package_versions
 
     out = Path(config.out)
     if (out / CARD).exists():

@@ -23,7 +23,7 @@ from typing import Any
 
 from agents.devices import resolve_device, resolve_dtype
 from baselines.configs import SFTConfig, cli_command
-from leaderboard.runner import package_versions
+from dynplan_gym.provenance import package_versions
 
 SCRATCH_SIZES: dict[str, dict[str, int]] = {
     # name: Llama shape; parameters are counted in the model card.

@@ -44,7 +44,7 @@ class Run:
 
 
 def _slug(text: str) -> str:
-    from agents.paths import safe_name
+    from dynplan_gym.paths import safe_name
 
     return safe_name(text.replace(" ", "-").replace(":", "-"))
 

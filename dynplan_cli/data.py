@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents.paths import data_home
     from baselines.planning_data import PAPER_SCALE, DataConfig, generate
+    from dynplan_gym.paths import data_home
 
     try:
         weights = {k: float(v) for k, v in (p.split("=") for p in args.schedules.split(","))}

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from agents.factory import make_agent, model_prompt_config
     from agents.llm_agent import LLMAgent
     from agents.models import EMBEDDED
-    from agents.paths import data_home, safe_name
+    from dynplan_gym.paths import data_home, safe_name
     from leaderboard.protocols import get_protocol
     from leaderboard.render import render_html, render_table
     from leaderboard.runner import RESULT, EvaluationRun

@@ -120,7 +120,7 @@ def agent_spec(
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents.paths import data_home, safe_name
+    from dynplan_gym.paths import data_home, safe_name
     from leaderboard.protocols import get_protocol
     from leaderboard.runner import EPISODES, RESULT, EvaluationRun
 

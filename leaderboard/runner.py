@@ -12,15 +12,11 @@ Runner-owned keys in the infos the agent sees: `slot` (which running episode) an
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import platform
-import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,7 @@ import gymnasium as gym
 import dynplan_gym  # noqa: F401  (registers the environments)
 from agents.protocol import Agent
 from dynplan_gym.achievements import progression
+from dynplan_gym.provenance import git_revision, package_versions
 from leaderboard.protocols import Protocol
 from leaderboard.schema import AgentSpec, EpisodeRecord, ResultFile
 
@@ -37,15 +34,6 @@ RESULT, EPISODES, TRAJECTORIES, RUN = (
     "episodes.jsonl",
     "trajectories.jsonl",
     "run.json",
-)
-VERSIONED_PACKAGES = (
-    "dynplan-gym",
-    "crafter",
-    "gymnasium",
-    "numpy",
-    "torch",
-    "transformers",
-    "peft",
 )
 
 
@@ -80,37 +68,6 @@ class _Episode:
                 "wall_time": self.wall_time,
             }
         )
-
-
-@functools.cache
-def _installed_versions() -> tuple[tuple[str, str | None], ...]:
-    """Read once a process: package metadata does not change under a running program."""
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return tuple(versions.items())
-
-
-def package_versions() -> dict[str, str | None]:
-    """Python's and the versioned packages' versions (a fresh dict each call)."""
-    return dict(_installed_versions())
-
-
-def git_revision() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            cwd=Path(__file__).resolve().parent,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 class EvaluationRun:

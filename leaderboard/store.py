@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agents.paths import data_home, safe_name
+from dynplan_gym.paths import data_home, safe_name
 from leaderboard.metrics import Metrics, compute_metrics
 from leaderboard.schema import ResultFile, validate_result
 
