@@ -207,6 +207,15 @@ def _shipped_llm(spec: str) -> bool:
     return spec in CHECKPOINTS
 
 
+def _agent(spec: str, shipped_strategy: str, backend_options, temperature, seed) -> Agent:
+    """`make_agent(spec)`; a shipped LLM's name plays under `shipped_strategy`."""
+    from agents.factory import make_agent
+
+    if _shipped_llm(spec):
+        spec, backend_options = f"llm:{shipped_strategy}", {"kind": "transformers", "model": spec}
+    return make_agent(spec, backend_options=backend_options, temperature=temperature, seed=seed)
+
+
 def make_planner(
     spec: str,
     *,
@@ -216,8 +225,6 @@ def make_planner(
     read: Callable[[str], str] | None = None,
 ) -> Agent:
     """The planner a spec names (see the module docstring); ValueError for an unknown one."""
-    from agents.factory import make_agent
-
     if spec == "none":
         return SourcePlanner()
     if spec == "human":
@@ -226,15 +233,8 @@ def make_planner(
         return SourcePlanner(TerminalSource(read=read or _typed), "human")
     if spec == "expert":
         return ExpertPlannerAgent()
-    if spec.startswith(("llm:", "gate:")):
-        return make_agent(spec, backend_options=backend_options, temperature=temperature, seed=seed)
-    if _shipped_llm(spec):
-        return make_agent(
-            "llm:dynamic",
-            backend_options={"kind": "transformers", "model": spec},
-            temperature=temperature,
-            seed=seed,
-        )
+    if spec.startswith(("llm:", "gate:")) or _shipped_llm(spec):
+        return _agent(spec, "dynamic", backend_options, temperature, seed)
     if Path(spec).is_file():
         from agents.human_plan import PlanFileSource
 
@@ -251,21 +251,12 @@ def make_actor(
     read: Callable[[str], str] | None = None,
 ) -> Agent:
     """The actor a spec names (see the module docstring); ValueError for an unknown one."""
-    from agents.factory import make_agent
-
     if spec == "human":
         return HumanActor(read=read)
     if spec == "expert":
         return ExecutorActor()
-    if spec == "random" or spec.startswith(("llm:", "sb3:")):
-        return make_agent(spec, backend_options=backend_options, temperature=temperature, seed=seed)
-    if _shipped_llm(spec):
-        return make_agent(
-            "llm:never",
-            backend_options={"kind": "transformers", "model": spec},
-            temperature=temperature,
-            seed=seed,
-        )
+    if spec == "random" or spec.startswith(("llm:", "sb3:")) or _shipped_llm(spec):
+        return _agent(spec, "never", backend_options, temperature, seed)
     raise ValueError(f"unknown actor {spec!r}; expected {ACTOR_SPECS}")
 
 

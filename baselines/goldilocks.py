@@ -19,6 +19,7 @@ from typing import Any
 
 from agents.models import DEFAULT_MODEL
 from baselines.configs import GateConfig, GoldilocksConfig, cli_command
+from baselines.sweep import run_jobs
 
 RESULTS = "results.json"
 PLOT = "goldilocks.png"
@@ -159,29 +160,13 @@ def front_report(points: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def run_goldilocks(config: GoldilocksConfig, progress: bool = True) -> dict[str, Any]:
     """The whole sweep; writes results.json and the plot, returns the results."""
-    from multiprocessing import get_context
-
-    from tqdm import tqdm
-
     if config.agent not in ("gate", "llm"):
         raise ValueError(f"--agent is gate or llm, not {config.agent!r}")
     started = time.perf_counter()
     runs = plan_runs(config)
     gates = train_gates(config, progress) if any(r.schedule == "learned" for r in runs) else {}
     jobs = [(config, r, str(gates.get((r.latency, r.noise), "")) or None) for r in runs]
-    summaries: dict[Run, dict[str, Any]] = {}
-    bar = tqdm(total=len(jobs), desc="goldilocks runs", disable=not progress)
-    if config.workers > 1:
-        with get_context("spawn").Pool(config.workers) as pool:
-            for run, summary in pool.imap_unordered(play, jobs):
-                summaries[run] = summary
-                bar.update()
-    else:
-        for job in jobs:
-            run, summary = play(job)
-            summaries[run] = summary
-            bar.update()
-    bar.close()
+    summaries = run_jobs(play, jobs, config.workers, "goldilocks runs", progress)
     settings = []
     for latency, noise in dict.fromkeys((r.latency, r.noise) for r in runs):
         points = {

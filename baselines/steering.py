@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from baselines.configs import SteeringConfig, cli_command
+from baselines.sweep import run_jobs
 
 RESULTS = "results.json"
 PLOT = "steering.png"
@@ -144,29 +145,13 @@ def compare(point: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
 
 def run_steering(config: SteeringConfig, progress: bool = True) -> dict[str, Any]:
     """The whole experiment; writes results.json, the plot and the report; returns results."""
-    from multiprocessing import get_context
-
-    from tqdm import tqdm
-
     from leaderboard.protocols import get_protocol
 
     get_protocol(config.protocol)  # fail before any run
     started = time.perf_counter()
     runs = plan_runs(config)
     jobs = [(config, run) for run in runs]
-    summaries: dict[Run, dict[str, Any]] = {}
-    bar = tqdm(total=len(jobs), desc="steering runs", disable=not progress)
-    if config.workers > 1:
-        with get_context("spawn").Pool(config.workers) as pool:
-            for run, summary in pool.imap_unordered(play, jobs):
-                summaries[run] = summary
-                bar.update()
-    else:
-        for job in jobs:
-            run, summary = play(job)
-            summaries[run] = summary
-            bar.update()
-    bar.close()
+    summaries = run_jobs(play, jobs, config.workers, "steering runs", progress)
     actors = []
     for actor in config.actors:
         points = {r.condition: summaries[r] for r in runs if r.actor == actor}

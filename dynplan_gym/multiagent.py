@@ -109,24 +109,12 @@ class _PlannerActorCore:
         return obs
 
 
-class PlannerActorEnv(AECEnv):
-    """The AEC form: the planner moves, then the actor; a world step per actor move."""
+class _PlannerActorSpaces:
+    """What both forms share besides their step: the world, the spaces, render and close."""
 
-    metadata: ClassVar[dict[str, Any]] = {
-        "name": ENV_NAME,
-        "render_modes": ["rgb_array"],
-        "is_parallelizable": True,
-    }
+    _core: _PlannerActorCore
 
-    def __init__(
-        self,
-        *,
-        planner_sees_map: bool = False,
-        plan_cost_to: str = "planner",
-        render_mode: str | None = None,
-        **env_kwargs: Any,
-    ) -> None:
-        super().__init__()
+    def _setup(self, planner_sees_map: bool, plan_cost_to: str, render_mode, env_kwargs) -> None:
         self._core = _PlannerActorCore(
             planner_sees_map, plan_cost_to, {**env_kwargs, "render_mode": render_mode}
         )
@@ -144,6 +132,33 @@ class PlannerActorEnv(AECEnv):
 
     def action_space(self, agent: str) -> spaces.Space:
         return self._core.action_spaces[agent]
+
+    def render(self) -> np.ndarray | None:
+        return self.world.render()
+
+    def close(self) -> None:
+        self.world.close()
+
+
+class PlannerActorEnv(_PlannerActorSpaces, AECEnv):
+    """The AEC form: the planner moves, then the actor; a world step per actor move."""
+
+    metadata: ClassVar[dict[str, Any]] = {
+        "name": ENV_NAME,
+        "render_modes": ["rgb_array"],
+        "is_parallelizable": True,
+    }
+
+    def __init__(
+        self,
+        *,
+        planner_sees_map: bool = False,
+        plan_cost_to: str = "planner",
+        render_mode: str | None = None,
+        **env_kwargs: Any,
+    ) -> None:
+        super().__init__()
+        self._setup(planner_sees_map, plan_cost_to, render_mode, env_kwargs)
 
     def reset(self, seed: int | None = None, options: dict | None = None) -> None:
         """Start an episode (`options` are accepted and unused, as PettingZoo asks)."""
@@ -181,14 +196,8 @@ class PlannerActorEnv(AECEnv):
         self._accumulate_rewards()
         self.agent_selection = PLANNER
 
-    def render(self) -> np.ndarray | None:
-        return self.world.render()
 
-    def close(self) -> None:
-        self.world.close()
-
-
-class PlannerActorParallelEnv(ParallelEnv):
+class PlannerActorParallelEnv(_PlannerActorSpaces, ParallelEnv):
     """The parallel form: both agents hand in their move at once; the actor does not see a
     plan handed in at the same step until the next one ("planner" may be left out: no plan)."""
 
@@ -202,22 +211,7 @@ class PlannerActorParallelEnv(ParallelEnv):
         render_mode: str | None = None,
         **env_kwargs: Any,
     ) -> None:
-        self._core = _PlannerActorCore(
-            planner_sees_map, plan_cost_to, {**env_kwargs, "render_mode": render_mode}
-        )
-        self.render_mode = render_mode
-        self.possible_agents = list(AGENTS)
-        self.agents: list[str] = []
-
-    @property
-    def world(self) -> DynPlanCrafterEnv:
-        return self._core.world
-
-    def observation_space(self, agent: str) -> spaces.Space:
-        return self._core.observation_spaces[agent]
-
-    def action_space(self, agent: str) -> spaces.Space:
-        return self._core.action_spaces[agent]
+        self._setup(planner_sees_map, plan_cost_to, render_mode, env_kwargs)
 
     def reset(
         self, seed: int | None = None, options: dict | None = None
@@ -252,12 +246,6 @@ class PlannerActorParallelEnv(ParallelEnv):
             dict.fromkeys(AGENTS, truncated),
             infos,
         )
-
-    def render(self) -> np.ndarray | None:
-        return self.world.render()
-
-    def close(self) -> None:
-        self.world.close()
 
 
 def env(**kwargs: Any) -> PlannerActorEnv:
