@@ -43,11 +43,18 @@ def make_agent(
     history_length: int | None = None,
     plans: str | Path | None = None,
     seed: int = 0,
+    env: str = "crafter",
+    env_kwargs: dict[str, Any] | None = None,
 ) -> Agent:
     """`random`, `expert`, `sb3:DIR|NAME` (a `dynplan train sb3` policy; sampled unless
     `temperature` is 0), `gate:never|every:K|DIR|NAME` (the expert's halves behind a schedule
     or a `dynplan train gate` policy) or `llm:never|always|every:K|dynamic` (backend from
-    `backend_options`)."""
+    `backend_options`), for the game `env` (`dynplan_gym.env_family`) made with `env_kwargs`.
+    On POGS: `random` (any node), `expert` (the memory-based search) and `llm:...`."""
+    if env == "pogs":
+        return _pogs_agent(
+            spec, backend_options, temperature, history_length, plans, seed, env_kwargs or {}
+        )
     if spec == "random":
         from agents.random_agent import RandomAgent
 
@@ -69,18 +76,7 @@ def make_agent(
 
         agent = SB3Agent(spec[len("sb3:") :], seed=seed, deterministic=temperature == 0)
     elif spec.startswith("llm:"):
-        from agents.backends import make_backend
-        from agents.llm_agent import LLMAgent
-        from agents.strategy import Strategy
-
-        strategy = Strategy.parse(spec[len("llm:") :])  # fail before loading a model
-        options = dict(backend_options or {"kind": "transformers"})
-        kind = options.pop("kind")
-        prompt = model_prompt_config(
-            kind, options.get("model"), history_length, options.get("adapter")
-        )
-        backend = make_backend(kind, seed=seed, **options)
-        agent = LLMAgent(backend, strategy, prompt, temperature)
+        agent = _llm_agent(spec, backend_options, temperature, history_length, seed, "crafter")
     else:
         raise ValueError(
             f"unknown agent {spec!r}; expected random, expert, sb3:<policy>, gate:<gate> or "
@@ -92,3 +88,54 @@ def make_agent(
         source = TerminalSource() if str(plans) == "-" else PlanFileSource(plans)
         agent = HumanPlanAgent(agent, source)
     return agent
+
+
+def _llm_agent(
+    spec: str,
+    backend_options: dict[str, Any] | None,
+    temperature: float,
+    history_length: int | None,
+    seed: int,
+    env: str,
+) -> Agent:
+    """`llm:STRATEGY` on the game `env`, prompted as its model was trained."""
+    import dataclasses
+
+    from agents.backends import make_backend
+    from agents.llm_agent import LLMAgent
+    from agents.strategy import Strategy
+
+    strategy = Strategy.parse(spec[len("llm:") :])  # fail before loading a model
+    options = dict(backend_options or {"kind": "transformers"})
+    kind = options.pop("kind")
+    prompt = model_prompt_config(kind, options.get("model"), history_length, options.get("adapter"))
+    prompt = dataclasses.replace(prompt, env=env)
+    backend = make_backend(kind, seed=seed, **options)
+    return LLMAgent(backend, strategy, prompt, temperature)
+
+
+def _pogs_agent(
+    spec: str,
+    backend_options: dict[str, Any] | None,
+    temperature: float,
+    history_length: int | None,
+    plans: str | Path | None,
+    seed: int,
+    env_kwargs: dict[str, Any],
+) -> Agent:
+    """The agents that play POGS."""
+    if plans:
+        raise ValueError("plan files steer Crafter agents; POGS takes none")
+    if spec == "random":
+        from agents.random_agent import RandomAgent
+
+        return RandomAgent(num_actions=env_kwargs.get("num_nodes", 20), seed=seed)
+    if spec == "expert":
+        from agents.pogs_expert import POGSExpertAgent
+
+        return POGSExpertAgent(k_nearest=env_kwargs.get("k_nearest", 3))
+    if spec.startswith("llm:"):
+        return _llm_agent(spec, backend_options, temperature, history_length, seed, "pogs")
+    raise ValueError(
+        f"agent {spec!r} does not play POGS; expected random, expert or llm:<strategy>"
+    )

@@ -58,12 +58,19 @@ class POGSExpertAgent:
             current = int(obs["current"])
             search.observe(current, *view_from(obs))
             goal, path = search.goal(current)
-            plan = ""
-            if goal != state["goal"]:
-                plan = self.plan_text(search.target, goal, path)
-                state["goal"] = goal
+            whole_plan = self.plan_text(search.target, goal, path)
+            plan = whole_plan if goal != state["goal"] else ""
+            state["goal"] = goal
             nxt = search.move(current)
-            decisions.append(Decision(nxt, plan, raw=f"pogs expert: to {goal} via {path}"))
+            subgoal = f"reach node {goal}" if goal == search.target else f"explore node {goal}"
+            decisions.append(
+                Decision(
+                    nxt,
+                    plan,
+                    raw=f"pogs expert: to {goal} via {path}",
+                    meta={"subgoal": subgoal, "plan": whole_plan},
+                )
+            )
         return decisions
 
     @staticmethod

@@ -101,6 +101,13 @@ def action_name(action: int, env: str = "crafter") -> str:
     return wording(env)["action_name"].format(action=action)
 
 
+def answer_text(action: int, env: str = "crafter") -> str:
+    """How an action is written at the end of an answer ("Move West"; POGS: "Action: 7")."""
+    if env == "crafter":
+        return ACTION_NAMES[action]
+    return wording(env)["answer"].format(action=action)
+
+
 def system_message(env: str = "crafter") -> str:
     if env != "crafter":
         return wording(env)["system"]

@@ -175,7 +175,7 @@ class GoldilocksConfig:
     that setting, on `protocol`; ~30 minutes on 2 cores with the defaults."""
 
     out: str = "experiments/goldilocks"
-    agent: str = "gate"  # gate (the expert's halves) or llm (then --model and the backend)
+    agent: str | None = None  # gate (the expert's halves; Crafter's default) or llm (--model)
     model: str | None = None  # for --agent llm: a local model directory or a shipped name
     intervals: list[str] = field(default_factory=lambda: ["1", "2", "4", "8", "16", "32", "64"])
     settings: list[str] = field(default_factory=lambda: ["0:0", "2:0.2", "4:0.3"])
@@ -183,6 +183,21 @@ class GoldilocksConfig:
     gate_timesteps: int = 150_000  # PPO steps of each setting's gate (0: no learned gate)
     num_envs: int = 8  # episodes in lockstep per run
     workers: int = 2  # runs in parallel processes
+    env: str = "crafter"  # crafter, or pogs: then the fields still at Crafter's defaults take
+    # POGS's (`POGS_GOLDILOCKS`)
+
+    def __post_init__(self) -> None:
+        if self.env not in ("crafter", "pogs"):
+            raise ValueError(f"--env is crafter or pogs, not {self.env!r}")
+        if self.env == "pogs":
+            self.agent = self.agent or "llm"
+            if self.agent != "llm":
+                raise ValueError("on POGS the sweep runs an LLM agent: --agent llm")
+            crafter = GoldilocksConfig()
+            for name, value in POGS_GOLDILOCKS.items():
+                if getattr(self, name) == getattr(crafter, name):
+                    setattr(self, name, value() if callable(value) else value)
+        self.agent = self.agent or "gate"
 
     def parsed_settings(self) -> list[tuple[int, float]]:
         """(latency, noise) of each setting."""
@@ -194,6 +209,15 @@ class GoldilocksConfig:
             except ValueError:
                 raise ValueError(f"a setting is LATENCY:NOISE, e.g. 2:0.2, not {text!r}") from None
         return parsed
+
+
+POGS_GOLDILOCKS = {  # `GoldilocksConfig(env="pogs")`'s defaults: POGS episodes last 5-14 steps
+    "out": "experiments/goldilocks-pogs",
+    "model": "pogs-planner",
+    "intervals": lambda: ["1", "2", "3", "4", "6", "8", "16"],
+    "protocol": "pogs-standard-dev",
+    "num_envs": 25,
+}
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """`dynplan experiment goldilocks`: how often should an agent plan?
 
 For each setting (a planning latency and a planner noise), the agent plays the protocol's seeds
-replanning every K steps (K in `intervals`), never (one plan at the start) and, for the gate
-agent, with a gate PPO-trained at that setting (`dynplan train gate`, resumed if already there).
+replanning every K steps (K in `intervals`), never (one plan at the start) and deciding for
+itself: the gate agent with a gate PPO-trained at that setting (`dynplan train gate`, resumed if
+already there), an LLM agent under `dynamic`. On POGS (`--env pogs`) an LLM agent plays and the
+score is the success rate (the share of episodes that reach the target) instead of progression.
 Every run goes through the leaderboard's runner (resumable, one directory per run under
 `OUT/runs/`); `OUT/results.json` holds every number as mean ± s.e. with the command, and
 `OUT/goldilocks.png` plots progression against K and against plan tokens per step, where the
@@ -49,6 +51,8 @@ def plan_runs(config: GoldilocksConfig) -> list[Run]:
     schedules = [f"every:{int(k)}" for k in config.intervals] + ["never"]
     if config.agent == "gate" and config.gate_timesteps > 0:
         schedules.append("learned")
+    elif config.agent == "llm":
+        schedules.append("dynamic")
     return [Run(latency, noise, s) for latency, noise in settings for s in schedules]
 
 
@@ -100,7 +104,12 @@ def play(args: tuple[GoldilocksConfig, Run, str | None]) -> tuple[Run, dict[str,
         )
     else:
         backend = {"kind": "transformers", "model": config.model}
-        agent = make_agent(f"llm:{run.schedule}", backend_options=backend)
+        agent = make_agent(
+            f"llm:{run.schedule}",
+            backend_options=backend,
+            env=protocol.family,
+            env_kwargs=protocol.make_env_kwargs(),
+        )
         spec = AgentSpec(
             name=f"{Path(config.model or DEFAULT_MODEL).name}/{run.schedule}",
             kind="llm",
@@ -136,16 +145,26 @@ def summarize(episodes) -> dict[str, Any]:
     }
 
 
+SELF_SCHEDULED = ("learned", "dynamic")  # the points that decide for themselves when to plan
+
+
+def self_scheduled(points: dict[str, dict[str, Any]]) -> str | None:
+    """The name of the point that decides when to plan (the learned gate or `dynamic`)."""
+    return next((name for name in SELF_SCHEDULED if name in points), None)
+
+
 def front_report(points: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Where the learned gate sits against the every-K front (progression vs plan tokens):
-    the schedules that plan no more than it and progress further (by more than 2 s.e. of the
-    difference: `dominated_by`), and those it beats that way at no more tokens (`beats`)."""
-    gate = points.get("learned")
-    if gate is None:
+    """Where the learned gate (or an LLM's `dynamic`) sits against the every-K front
+    (progression vs plan tokens): the schedules that plan no more than it and progress further
+    (by more than 2 s.e. of the difference: `dominated_by`), and those it beats that way at no
+    more tokens (`beats`)."""
+    learned = self_scheduled(points)
+    if learned is None:
         return {}
+    gate = points[learned]
     report: dict[str, Any] = {"dominated_by": [], "beats": []}
     for name, point in points.items():
-        if name == "learned":
+        if name == learned:
             continue
         gap = point["progression"]["mean"] - gate["progression"]["mean"]
         se = (point["progression"]["se"] ** 2 + gate["progression"]["se"] ** 2) ** 0.5
@@ -160,8 +179,13 @@ def front_report(points: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def run_goldilocks(config: GoldilocksConfig, progress: bool = True) -> dict[str, Any]:
     """The whole sweep; writes results.json and the plot, returns the results."""
+    from leaderboard.protocols import get_protocol
+
     if config.agent not in ("gate", "llm"):
         raise ValueError(f"--agent is gate or llm, not {config.agent!r}")
+    family = get_protocol(config.protocol).family
+    if family != config.env:
+        raise ValueError(f"protocol {config.protocol} plays {family}, not {config.env} (--env)")
     started = time.perf_counter()
     runs = plan_runs(config)
     gates = train_gates(config, progress) if any(r.schedule == "learned" for r in runs) else {}
@@ -179,6 +203,7 @@ def run_goldilocks(config: GoldilocksConfig, progress: bool = True) -> dict[str,
         "command": cli_command("dynplan experiment goldilocks", config, always=()),
         "config": asdict(config),
         "protocol": config.protocol,
+        "score": score_name(config.protocol),
         "settings": settings,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -190,18 +215,31 @@ def run_goldilocks(config: GoldilocksConfig, progress: bool = True) -> dict[str,
     return results
 
 
+def score_name(protocol_id: str) -> str:
+    """What the sweep scores: "progression" (Crafter) or "success" (POGS)."""
+    from leaderboard.protocols import get_protocol
+
+    return "success" if get_protocol(protocol_id).family == "pogs" else "progression"
+
+
+SCORE_MEANING = {
+    "progression": "progression is the share of Crafter's 22 achievements unlocked",
+    "success": "success is the share of episodes that reach the target",
+}
+
+
 def write_readme(results: dict[str, Any], path: Path) -> None:
     """The results as tables under the plot (regenerated with every run)."""
     from leaderboard.protocols import get_protocol
 
     protocol = get_protocol(results["protocol"])
+    score = score_name(protocol.id)
     lines = [
         "# goldilocks: how often to plan",
         "",
         f"`{results['command']}` ({results['seconds'] / 60:.0f} minutes on this machine; "
         f"{protocol.id}: {protocol.description}). Mean ± standard error over episodes; "
-        "progression is the share of Crafter's 22 achievements unlocked; return is task "
-        "return minus the plan cost.",
+        f"{SCORE_MEANING[score]}; return is task return minus the plan cost.",
         "",
         f"![goldilocks]({PLOT})",
         "",
@@ -210,7 +248,7 @@ def write_readme(results: dict[str, Any], path: Path) -> None:
         lines += [
             f"## latency {setting['latency']}, noise {setting['noise']:g}",
             "",
-            "| schedule | progression % | task return | return | plan tokens / step | "
+            f"| schedule | {score} % | task return | return | plan tokens / step | "
             "plans / 100 steps | length |",
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
@@ -228,17 +266,19 @@ def write_readme(results: dict[str, Any], path: Path) -> None:
             )
         gate = setting["gate"]
         if gate:
+            learned = self_scheduled(setting["runs"])
+            who = "The learned gate" if learned == "learned" else "`dynamic`"
             verdict = (
-                "on or beyond the every-K front (no schedule that plans as little or less "
-                "progresses further by more than 2 s.e.)"
+                f"on or beyond the every-K front (no schedule that plans as little or less "
+                f"scores a higher {score} by more than 2 s.e.)"
                 if gate["on_or_beyond_front"]
                 else f"behind the front: {', '.join(gate['dominated_by'])} plan no more and "
-                "progress further by more than 2 s.e."
+                f"score a higher {score} by more than 2 s.e."
             )
             beats = ", ".join(gate["beats"]) or "none"
             lines += [
                 "",
-                f"The learned gate is {verdict}. Schedules it beats by more than 2 s.e. while "
+                f"{who} is {verdict}. Schedules it beats by more than 2 s.e. while "
                 f"planning less: {beats}.",
             ]
         lines.append("")
@@ -254,10 +294,13 @@ def plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     settings = results["settings"]
+    score = f"{score_name(results['protocol'])} (%)"
     fig, axes = plt.subplots(2, len(settings), figsize=(4.2 * len(settings), 7), squeeze=False)
     for column, setting in enumerate(settings):
         runs = setting["runs"]
-        fixed = [(n, p) for n, p in runs.items() if n != "learned"]
+        learned = self_scheduled(runs)
+        label = "learned gate" if learned == "learned" else "dynamic"
+        fixed = [(n, p) for n, p in runs.items() if n != learned]
         positions = list(range(len(fixed)))
         labels = [n.replace("every:", "") for n, _ in fixed]
         means = [p["progression"]["mean"] for _, p in fixed]
@@ -268,11 +311,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
         bottom.errorbar(tokens, means, yerr=errors, marker="o", capsize=3, label="every K / never")
         for x, y, label in zip(tokens, means, labels, strict=True):
             bottom.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
-        gate = runs.get("learned")
+        gate = runs.get(learned) if learned else None
         if gate:
             mean, se = gate["progression"]["mean"], gate["progression"]["se"]
             top.axhspan(mean - se, mean + se, color="tab:red", alpha=0.2)
-            top.axhline(mean, color="tab:red", label="learned gate")
+            top.axhline(mean, color="tab:red", label=label)
             bottom.errorbar(
                 [gate["plan_tokens_per_step"]],
                 [mean],
@@ -281,15 +324,15 @@ def plot(results: dict[str, Any], path: Path) -> None:
                 markersize=12,
                 color="tab:red",
                 capsize=3,
-                label="learned gate",
+                label=label,
             )
         top.set_xticks(positions, labels)
         top.set_xlabel("replan every K steps")
-        top.set_ylabel("progression (%)")
+        top.set_ylabel(score)
         top.set_title(f"latency {setting['latency']}, noise {setting['noise']:g}", fontsize=10)
         bottom.set_xscale("symlog", linthresh=0.1)
         bottom.set_xlabel("plan tokens per step")
-        bottom.set_ylabel("progression (%)")
+        bottom.set_ylabel(score)
         top.legend(fontsize=7)
         bottom.legend(fontsize=7)
     fig.suptitle(f"goldilocks on {results['protocol']} (mean ± s.e.)", fontsize=11)

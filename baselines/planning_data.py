@@ -1,10 +1,13 @@
-"""Synthetic planning data: the scripted expert, written down as the LLM agent's prompts.
+"""Synthetic planning data: a scripted expert, written down as the LLM agent's prompts.
 
 For every step of an expert episode, a sample is the exact prompt `LLMAgent` would build (the
 shared `PromptBuilder`) and the exact answer its strategy expects: an optional
-`<plan>...</plan>` block, then the action's name. Per trajectory the generator draws:
+`<plan>...</plan>` block, then the action (`prompts.answer_text`). The env is Crafter (its
+scripted expert) or POGS (`DynPlanPOGS-v0` or `-Hard-v0`, the memory-based search). Per
+trajectory the generator draws:
   * a planning schedule: `every:K` with K ~ U[2, 12] (the paper's), `dynamic` (plan when the
-    expert's subgoal changes or after losing health), `always` or `never`, mixed by weights;
+    expert's subgoal changes or, in Crafter, after losing health), `always` or `never`, mixed
+    by weights;
   * a plan style (`PLAN_STYLES`): the same plan written as numbered steps, a checklist, a
     reason then steps, ... so a model learns to plan, not a template.
 Training seeds never overlap the leaderboard's evaluation seeds (checked).
@@ -21,12 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.expert import ExpertAgent
 from agents.parser import PLAN_CLOSE, PLAN_OPEN
-from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig
+from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig, answer_text
 from agents.strategy import PlanMode, Strategy
+from dynplan_gym import CRAFTER_ENV_ID, POGS_ENV_ID, POGS_HARD_ENV_ID, env_family
 from dynplan_gym.crafter_actions import ACTION_NAMES
-from dynplan_gym.crafter_env import DynPlanCrafterEnv
 from dynplan_gym.plan_cost import count_plan_tokens
 from leaderboard.protocols import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, PROTOCOLS
 
@@ -58,6 +60,7 @@ PLAN_STYLES: dict[str, Callable[[str, str], str]] = {
     ),
 }
 SCHEDULES = ("every", "dynamic", "always", "never")
+DATA_ENVS = {"crafter": CRAFTER_ENV_ID, "pogs": POGS_ENV_ID, "pogs-hard": POGS_HARD_ENV_ID}
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class DataConfig:
     """What to generate. The default finishes in minutes on 2 cores."""
 
     trajectories: int = 128
-    max_steps: int = 250
+    max_steps: int = 250  # Crafter's episode cap; POGS's truncation (its protocols: 30)
     seed: int = 0
     first_env_seed: int = 10_000
     schedule_weights: dict[str, float] = field(default_factory=lambda: {"every": 1.0})
@@ -74,16 +77,25 @@ class DataConfig:
     # the prompt (a model trained on the data is played with it; the card records it)
     history_length: int = PromptConfig.history_length
     recent_actions: int = PromptConfig.recent_actions
-    map_memory: bool = True  # the "You remember" lines
+    map_memory: bool = True  # the "You remember" lines (Crafter)
+    env: str = "crafter"  # a key of DATA_ENVS
+
+    @property
+    def family(self) -> str:
+        return env_family(DATA_ENVS[self.env])
 
     def prompt_config(self) -> PromptConfig:
+        crafter = self.family == "crafter"
         return PromptConfig(
             history_length=self.history_length,
             recent_actions=self.recent_actions,
-            remembered_kinds=PromptConfig.remembered_kinds if self.map_memory else (),
+            remembered_kinds=PromptConfig.remembered_kinds if self.map_memory and crafter else (),
+            env=self.family,
         )
 
     def __post_init__(self) -> None:
+        if self.env not in DATA_ENVS:
+            raise ValueError(f"env must be one of {list(DATA_ENVS)}, got {self.env!r}")
         for name in ("trajectories", "max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(
@@ -123,7 +135,7 @@ def data_command(config: DataConfig) -> str:
         if value != default
     )
     return (
-        f"dynplan data crafter --trajectories {config.trajectories} --max-steps "
+        f"dynplan data {config.env} --trajectories {config.trajectories} --max-steps "
         f"{config.max_steps} --seed {config.seed} --first-env-seed {config.first_env_seed} "
         f"--schedules {weights}{prompt}" + ("" if config.map_memory else " --no-map-memory")
     )
@@ -131,6 +143,20 @@ def data_command(config: DataConfig) -> str:
 
 def _goal_text(subgoal: str) -> str:
     return subgoal.replace("_", " ")
+
+
+def _env_and_expert(config: DataConfig):
+    """A fresh env of `config.env` and its expert."""
+    if config.family == "crafter":
+        from agents.expert import ExpertAgent
+        from dynplan_gym.crafter_env import DynPlanCrafterEnv
+
+        return DynPlanCrafterEnv(length=config.max_steps), ExpertAgent()
+    import gymnasium as gym
+
+    from agents.pogs_expert import POGSExpertAgent
+
+    return gym.make(DATA_ENVS[config.env], max_steps=config.max_steps), POGSExpertAgent()
 
 
 def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> dict:
@@ -154,6 +180,7 @@ def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> 
             style = config.styles[int(rng.integers(len(config.styles)))]
             planned = _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens)
             per_schedule.setdefault(schedule.split(":")[0], []).append(planned)
+    taken = [key.split(":", 1)[1] for key in counts if key.startswith("action:")]
     card = {
         "config": asdict(config),
         "command": data_command(config),
@@ -162,7 +189,10 @@ def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> 
         "samples": counts["samples"],
         "plan_rate": counts["plans"] / max(counts["samples"], 1),
         "tokens_per_plan": float(np.mean(plan_tokens)) if plan_tokens else 0.0,
-        "actions": {ACTION_NAMES[i]: counts[f"action:{i}"] for i in range(len(ACTION_NAMES))},
+        "actions": {
+            name: counts[f"action:{name}"]
+            for name in (ACTION_NAMES if config.family == "crafter" else sorted(taken, key=int))
+        },
         "styles": {s: counts[f"style:{s}"] for s in config.styles},
         "schedules": {s: len(v) for s, v in per_schedule.items()},
     }
@@ -170,30 +200,34 @@ def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> 
     return card
 
 
+def _health(info: dict) -> int:
+    """Crafter's health (POGS has none: never hurt)."""
+    return info.get("inventory", {}).get("health", 0)
+
+
 def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) -> int:
-    env = DynPlanCrafterEnv(length=config.max_steps)
-    expert = ExpertAgent()
+    env, expert = _env_and_expert(config)
     expert.reset(1)
     memory = EpisodeMemory()
     strategy = Strategy.parse("dynamic" if schedule == "dynamic" else schedule)
     obs, info = env.reset(seed=seed)
-    last_health = info["inventory"]["health"]
+    last_health = _health(info)
     plans = 0
     while True:
         step = info["step"]
-        decision = expert.act([obs], [info])[0]
+        decision = expert.act([obs], [{**info, "slot": 0}])[0]
         goal = _goal_text(decision.meta["subgoal"])
         expert_plan = decision.meta["plan"]
         mode = strategy.mode(step)
         if schedule == "dynamic":
-            hurt = info["inventory"]["health"] < last_health
+            hurt = _health(info) < last_health
             plan_now = bool(decision.plan) or hurt or step == 0
         else:
             plan_now = mode is PlanMode.REQUIRED
         plan = PLAN_STYLES[style](expert_plan, goal) if plan_now else ""
         memory.observe(obs, info)
         prompt = builder.build(obs, step, memory, mode)
-        answer = ACTION_NAMES[decision.action]
+        answer = answer_text(decision.action, config.family)
         if plan:
             answer = f"{PLAN_OPEN}\n{plan}\n{PLAN_CLOSE}\n{answer}"
             plans += 1
@@ -217,10 +251,10 @@ def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) 
         )
         counts["samples"] += 1
         counts["plans"] += bool(plan)
-        counts[f"action:{decision.action}"] += 1
+        counts[f"action:{env.unwrapped.action_names[decision.action]}"] += 1
         counts[f"style:{style}"] += 1
         memory.record(step, obs["text"], decision.action, builder.config.memory_length)
-        last_health = info["inventory"]["health"]
+        last_health = _health(info)
         obs, _, terminated, truncated, info = env.step({"action": decision.action, "plan": plan})
         if terminated or truncated:
             return plans

@@ -44,9 +44,17 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def agent_from_args(args: argparse.Namespace, *, history_length: int | None = None, seed: int = 0):
-    """The agent that `--agent`, `--plans`, `--temperature` and the backend options describe;
-    a spec it cannot make ends the command with one line that says why."""
+def agent_from_args(
+    args: argparse.Namespace,
+    *,
+    history_length: int | None = None,
+    seed: int = 0,
+    env: str = "crafter",
+    env_kwargs: dict[str, Any] | None = None,
+):
+    """The agent that `--agent`, `--plans`, `--temperature` and the backend options describe,
+    for the game `env` (`dynplan_gym.env_family`); a spec it cannot make ends the command with
+    one line that says why."""
     from agents.factory import make_agent
 
     try:
@@ -57,6 +65,8 @@ def agent_from_args(args: argparse.Namespace, *, history_length: int | None = No
             history_length=history_length,
             plans=args.plans,
             seed=seed,
+            env=env,
+            env_kwargs=env_kwargs,
         )
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(

@@ -1,15 +1,24 @@
-"""`dynplan data crafter`: synthetic planning data from the scripted expert."""
+"""`dynplan data crafter|pogs|pogs-hard`: synthetic planning data from the env's expert."""
 
 from __future__ import annotations
 
 import argparse
 
+POGS_MAX_STEPS = 30  # as the POGS protocols
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("env", choices=("crafter",))
+    from baselines.planning_data import DataConfig
+
+    parser.add_argument("env", choices=("crafter", "pogs", "pogs-hard"))
     parser.add_argument("--out", default=None, help="default: <data dir>/datasets/<name>")
     parser.add_argument("--trajectories", type=int, default=None, help="default 128")
-    parser.add_argument("--max-steps", type=int, default=None, help="episode cap, default 250")
+    parser.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        help=f"episode cap; default {DataConfig.max_steps} (Crafter), {POGS_MAX_STEPS} (POGS)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--first-env-seed", type=int, default=10_000)
     parser.add_argument(
@@ -46,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         sizes["trajectories"] = args.trajectories
     if args.max_steps is not None:
         sizes["max_steps"] = args.max_steps
+    elif args.env != "crafter":
+        sizes["max_steps"] = POGS_MAX_STEPS
     for key in ("history", "recent_actions"):
         if getattr(args, key) is not None:
             sizes["history_length" if key == "history" else key] = getattr(args, key)
@@ -55,12 +66,13 @@ def run(args: argparse.Namespace) -> int:
             first_env_seed=args.first_env_seed,
             schedule_weights=weights,
             map_memory=not args.no_map_memory,
+            env=args.env,
             **sizes,
         )
     except ValueError as err:
         raise SystemExit(f"dynplan data: {err}") from None
     out = args.out or data_home() / "datasets" / (
-        f"crafter-{config.trajectories}x{config.max_steps}-seed{config.seed}"
+        f"{config.env}-{config.trajectories}x{config.max_steps}-seed{config.seed}"
     )
     card = generate(config, out, progress=not args.no_progress)
     print(f"dataset: {out}")

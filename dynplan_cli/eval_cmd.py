@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             f"dynplan eval: {args.out} already holds a run; add --resume to continue it, or "
             "give a new --out"
         )
-    agent = _agent(args)
+    agent = _agent(args, protocol)
     inner = getattr(agent, "agent", None) or getattr(agent, "actor", agent)  # plans, pairs
     prompt = getattr(inner, "config", None)
     gate = {k: getattr(agent, k) for k in ("latency", "noise") if hasattr(agent, k)}
@@ -157,11 +157,19 @@ def run(args: argparse.Namespace) -> int:
     from leaderboard.metrics import compute_metrics
 
     metrics = compute_metrics(result.episodes)
+    if protocol.family == "pogs":
+        score = (
+            f"success {metrics.progression:.1f}% ± {metrics.progression_se:.1f}, return "
+            f"{metrics.return_mean:.1f} ± {metrics.return_se:.1f}, steps {metrics.length_mean:.1f}"
+        )
+    else:
+        score = (
+            f"progression {metrics.progression:.1f}% ± {metrics.progression_se:.1f}, "
+            f"Crafter score {metrics.crafter_score:.2f}"
+        )
     print(
-        f"{spec.name} on {protocol.id}: progression {metrics.progression:.1f}% "
-        f"± {metrics.progression_se:.1f}, Crafter score {metrics.crafter_score:.2f}, "
-        f"plans/100 steps {metrics.plans_per_100_steps:.1f}, "
-        f"invalid {100 * metrics.invalid_rate:.0f}%"
+        f"{spec.name} on {protocol.id}: {score}, plans/100 steps "
+        f"{metrics.plans_per_100_steps:.1f}, invalid {100 * metrics.invalid_rate:.0f}%"
     )
     print(f"result: {out / RESULT}")
     if args.submit:
@@ -172,8 +180,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _agent(args: argparse.Namespace):
-    """The agent `--agent` (and `--plans`) or `--planner`/`--actor` describe."""
+def _agent(args: argparse.Namespace, protocol):
+    """The agent `--agent` (and `--plans`) or `--planner`/`--actor` describe, for `protocol`."""
+    if (args.planner or args.actor) and protocol.family != "crafter":
+        raise SystemExit(f"dynplan eval: planner/actor pairs play Crafter, not {protocol.id}")
     if args.planner or args.actor:
         if args.agent or args.plans:
             raise SystemExit(
@@ -195,4 +205,10 @@ def _agent(args: argparse.Namespace):
             raise SystemExit(f"dynplan eval: {err}") from None
     if not args.agent:
         raise SystemExit("dynplan eval: give --agent, or --planner and --actor")
-    return agent_from_args(args, history_length=args.history, seed=args.agent_seed)
+    return agent_from_args(
+        args,
+        history_length=args.history,
+        seed=args.agent_seed,
+        env=protocol.family,
+        env_kwargs=protocol.make_env_kwargs(),
+    )

@@ -13,6 +13,8 @@ GOLDILOCKS_HELP = {
     "intervals": "the planning intervals K (replan every K steps)",
     "settings": "LATENCY:NOISE pairs (gate only): steps to write a plan, planner noise",
     "gate_timesteps": "PPO steps of each setting's learned gate; 0: no learned gate",
+    "env": "crafter, or pogs (an LLM agent; the defaults become POGS's: the shipped "
+    "pogs-planner on pogs-standard-dev, K up to 16, out experiments/goldilocks-pogs)",
 }
 STEERING_HELP = {
     "out": "where results.json, steering.png, the report and the runs go",
@@ -53,12 +55,13 @@ def run(args: argparse.Namespace) -> int:
         for name, point in setting["runs"].items():
             p = point["progression"]
             print(
-                f"  {name:>9}: progression {p['mean']:5.1f} ± {p['se']:.1f} %, "
+                f"  {name:>9}: {results['score']} {p['mean']:5.1f} ± {p['se']:.1f} %, "
                 f"plan tokens/step {point['plan_tokens_per_step']:.2f}"
             )
         if setting["gate"]:
             where = "on or beyond" if setting["gate"]["on_or_beyond_front"] else "behind"
-            print(f"  the learned gate is {where} the every-K front")
+            who = "the learned gate" if "learned" in setting["runs"] else "dynamic"
+            print(f"  {who} is {where} the every-K front")
     print(f"results: {config.out}/{RESULTS}, plot: {config.out}/{PLOT}")
     return 0
 

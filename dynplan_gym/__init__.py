@@ -11,6 +11,17 @@ __version__ = "0.1.0"
 CRAFTER_ENV_ID = "DynPlanCrafter-v0"
 POGS_ENV_ID = "DynPlanPOGS-v0"
 POGS_HARD_ENV_ID = "DynPlanPOGS-Hard-v0"
+# Which game each env plays: its achievements (`achievements.ACHIEVEMENT_SETS`), prompts, agents.
+ENV_FAMILIES = {CRAFTER_ENV_ID: "crafter", POGS_ENV_ID: "pogs", POGS_HARD_ENV_ID: "pogs"}
+
+
+def env_family(env_id: str) -> str:
+    """`"crafter"` or `"pogs"`: the game `env_id` plays."""
+    try:
+        return ENV_FAMILIES[env_id]
+    except KeyError:
+        raise ValueError(f"unknown env {env_id!r}; expected one of {list(ENV_FAMILIES)}") from None
+
 
 if CRAFTER_ENV_ID not in registry:
     register(
@@ -31,4 +42,11 @@ for _env_id, _kwargs in ((POGS_ENV_ID, {}), (POGS_HARD_ENV_ID, {"min_backtracks"
             max_episode_steps=None,
         )
 
-__all__ = ["CRAFTER_ENV_ID", "POGS_ENV_ID", "POGS_HARD_ENV_ID", "__version__"]
+__all__ = [
+    "CRAFTER_ENV_ID",
+    "ENV_FAMILIES",
+    "POGS_ENV_ID",
+    "POGS_HARD_ENV_ID",
+    "__version__",
+    "env_family",
+]

@@ -1,6 +1,7 @@
-"""Crafter's 22 achievements, BALROG's progression and Crafter's score.
+"""Crafter's 22 achievements (and POGS's one), BALROG's progression and Crafter's score.
 
-* progression (BALROG): the share of the 22 achievements an episode unlocked, in [0, 1].
+* progression (BALROG): the share of the 22 achievements an episode unlocked, in [0, 1]. POGS
+  has one achievement, `reach_target`, so its progression is 1 for a success, else 0.
 * success rate of an achievement: the percentage of episodes that unlocked it at least once.
 * Crafter score (Hafner, 2021): the geometric mean of the success rates with an offset of 1,
   `exp(mean_i log(1 + s_i)) - 1`, with s_i in percent; 0 when nothing is ever unlocked, 100
@@ -38,19 +39,35 @@ ACHIEVEMENTS: tuple[str, ...] = (
     "wake_up",
 )
 NUM_ACHIEVEMENTS = len(ACHIEVEMENTS)
+POGS_ACHIEVEMENTS: tuple[str, ...] = ("reach_target",)
+ACHIEVEMENT_SETS: dict[str, tuple[str, ...]] = {"crafter": ACHIEVEMENTS, "pogs": POGS_ACHIEVEMENTS}
 
 AchievementCounts = Mapping[str, int]
 
 
+def achievement_set(names: Iterable[str]) -> tuple[str, ...]:
+    """The known set (`ACHIEVEMENT_SETS`) that `names` come from; Crafter's for no names."""
+    names = set(names)
+    for known in ACHIEVEMENT_SETS.values():
+        if names <= set(known):
+            return known
+    unknown = sorted(names - set(ACHIEVEMENTS))
+    raise ValueError(
+        f"unknown achievement names {unknown}; expected names from {list(ACHIEVEMENTS)} "
+        f"(Crafter) or {list(POGS_ACHIEVEMENTS)} (POGS)"
+    )
+
+
 def unlocked(achievements: AchievementCounts) -> set[str]:
     """Names unlocked at least once, from a name -> count mapping (crafter's `info`)."""
-    _check_names(achievements)
+    achievement_set(achievements)
     return {name for name, count in achievements.items() if count > 0}
 
 
 def progression(achievements: AchievementCounts) -> float:
-    """Share of the 22 achievements unlocked in one episode (BALROG's progression)."""
-    return len(unlocked(achievements)) / NUM_ACHIEVEMENTS
+    """Share of the env's achievements (Crafter's 22) unlocked in one episode (BALROG's
+    progression)."""
+    return len(unlocked(achievements)) / len(achievement_set(achievements))
 
 
 def success_rates(episodes: Iterable[AchievementCounts]) -> dict[str, float]:
@@ -58,7 +75,7 @@ def success_rates(episodes: Iterable[AchievementCounts]) -> dict[str, float]:
     episodes = list(episodes)
     if not episodes:
         raise ValueError("success_rates needs at least one episode's achievements")
-    hits = dict.fromkeys(ACHIEVEMENTS, 0)
+    hits = dict.fromkeys(achievement_set(episodes[0]), 0)
     for episode in episodes:
         for name in unlocked(episode):
             hits[name] += 1
@@ -66,23 +83,16 @@ def success_rates(episodes: Iterable[AchievementCounts]) -> dict[str, float]:
 
 
 def crafter_score(rates: Mapping[str, float]) -> float:
-    """Crafter's score from success rates in percent (all 22 achievements required)."""
-    missing = [name for name in ACHIEVEMENTS if name not in rates]
+    """Crafter's score from success rates in percent (every achievement of the set required;
+    with POGS's one achievement it is the success rate)."""
+    names = achievement_set(rates)
+    missing = [name for name in names if name not in rates]
     if missing:
         raise ValueError(
             f"crafter_score needs a success rate for every achievement; missing {missing}"
         )
-    _check_names(rates)
-    values = [float(rates[name]) for name in ACHIEVEMENTS]
+    values = [float(rates[name]) for name in names]
     bad = [v for v in values if not 0.0 <= v <= 100.0]  # also catches NaN
     if bad:
         raise ValueError(f"success rates must be percentages in [0, 100]; got {bad}")
-    return math.exp(sum(math.log1p(v) for v in values) / NUM_ACHIEVEMENTS) - 1.0
-
-
-def _check_names(mapping: Mapping[str, object]) -> None:
-    unknown = sorted(set(mapping) - set(ACHIEVEMENTS))
-    if unknown:
-        raise ValueError(
-            f"unknown achievement names {unknown}; expected names from {list(ACHIEVEMENTS)}"
-        )
+    return math.exp(sum(math.log1p(v) for v in values) / len(values)) - 1.0

@@ -150,6 +150,11 @@ class DynPlanPOGSEnv(gym.Env):
         info = self._info(task_reward, cost, tokens, bool(plan), invalid)
         return self._observation(), task_reward - cost, terminated, truncated, info
 
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """An action's name is its node's label."""
+        return tuple(str(node) for node in range(self.num_nodes))
+
     def render(self) -> str | None:
         return self._observation()["text"] if self.render_mode == "ansi" else None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+LENGTH_KWARG = {"crafter": "length", "pogs": "max_steps"}  # the env kwarg of an episode's length
 EVALUATION_SEEDS = range(0, 100)  # board protocols' seeds; nothing is tuned or trained on them
 DEVELOPMENT_SEEDS = range(100, 1000)  # `*-dev` protocols: tuning happens here
 
@@ -23,11 +24,18 @@ class Protocol:
     plan_cost_per_token: float
     env_kwargs: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def family(self) -> str:
+        """The game this protocol's env plays (`dynplan_gym.env_family`)."""
+        from dynplan_gym import env_family
+
+        return env_family(self.env_id)
+
     def make_env_kwargs(self) -> dict[str, Any]:
         """The kwargs every env of this protocol is made with."""
         return {
             **self.env_kwargs,
-            "length": self.max_steps,
+            LENGTH_KWARG[self.family]: self.max_steps,
             "plan_cost_per_plan": self.plan_cost_per_plan,
             "plan_cost_per_token": self.plan_cost_per_token,
         }

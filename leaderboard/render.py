@@ -1,7 +1,8 @@
 """Rendering the leaderboard: terminal table, Markdown, a self-contained HTML page, JSON.
 
 Each agent appears once per protocol, with its latest submission; rows are ranked by
-progression. Published reference rows (BALROG, Crafter's scoreboard) are
+progression (on POGS: the success rate, the share of episodes that reach the target, with the
+mean return and steps beside it). Published reference rows (BALROG, Crafter's scoreboard) are
 shown in their protocol's table and marked as published, not reproduced here.
 """
 
@@ -16,24 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from dynplan_gym.achievements import ACHIEVEMENTS
 from leaderboard.protocols import PROTOCOLS
 from leaderboard.store import Entry
 
 PUBLISHED = tomllib.loads(
     resources.files("leaderboard").joinpath("data/published.toml").read_text()
 )["row"]
-COLUMNS = (
-    "rank",
-    "agent",
-    "progression %",
-    "Crafter score",
-    "plans/100 steps",
-    "plan tok/step",
-    "gen tok/step",
-    "invalid %",
-    "episodes",
-)
+COMPUTE_COLUMNS = ("plans/100 steps", "plan tok/step", "gen tok/step", "invalid %", "episodes")
+COLUMNS = {  # per game (`Protocol.family`)
+    "crafter": ("rank", "agent", "progression %", "Crafter score", *COMPUTE_COLUMNS),
+    "pogs": ("rank", "agent", "success %", "return", "steps", *COMPUTE_COLUMNS),
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +42,9 @@ class Row:
     invalid_rate: float | None = None
     episodes: int | None = None
     success_rates: dict | None = None
+    return_mean: float | None = None
+    return_se: float | None = None
+    length_mean: float | None = None
     published: str | None = None  # the source, for published rows
 
 
@@ -73,6 +70,9 @@ def rows_for(entries: Sequence[Entry], protocol: str) -> list[Row]:
             e.metrics.invalid_rate,
             e.metrics.episodes,
             e.metrics.success_rates,
+            e.metrics.return_mean,
+            e.metrics.return_se,
+            e.metrics.length_mean,
         )
         for e in latest_per_agent(entries, protocol)
     ]
@@ -90,32 +90,43 @@ def protocols_in(entries: Sequence[Entry], protocol: str | None) -> list[str]:
     return [p for p in PROTOCOLS if any(e.result.protocol.id == p for e in entries)]
 
 
-def _cells(rank: int, row: Row) -> list[str]:
-    def num(value, fmt="{:.1f}"):
-        return "-" if value is None else fmt.format(value)
+def _num(value, fmt="{:.1f}") -> str:
+    return "-" if value is None else fmt.format(value)
 
-    progression = num(row.progression)
-    if row.progression_se is not None:
-        progression += f" ± {row.progression_se:.1f}"
+
+def _with_se(value: float | None, se: float | None) -> str:
+    return _num(value) + ("" if se is None else f" ± {se:.1f}")
+
+
+def _cells(rank: int, row: Row, family: str = "crafter") -> list[str]:
     name = row.agent + (f" (published: {row.published})" if row.published else "")
+    if family == "pogs":
+        score = [
+            _with_se(row.return_mean, row.return_se),
+            _num(row.length_mean),
+        ]
+    else:
+        score = [_num(row.crafter_score, "{:.2f}")]
     return [
         str(rank),
         name,
-        progression,
-        num(row.crafter_score, "{:.2f}"),
-        num(row.plans_per_100),
-        num(row.plan_tokens_per_step, "{:.2f}"),
-        num(row.generated_tokens_per_step, "{:.1f}"),
-        num(None if row.invalid_rate is None else 100 * row.invalid_rate),
-        num(row.episodes, "{}"),
+        _with_se(row.progression, row.progression_se),
+        *score,
+        _num(row.plans_per_100),
+        _num(row.plan_tokens_per_step, "{:.2f}"),
+        _num(row.generated_tokens_per_step, "{:.1f}"),
+        _num(None if row.invalid_rate is None else 100 * row.invalid_rate),
+        _num(row.episodes, "{}"),
     ]
 
 
 def render_table(entries: Sequence[Entry], protocol: str | None = None) -> str:
     out = []
     for pid in protocols_in(entries, protocol):
-        cells = [list(COLUMNS)] + [_cells(i, r) for i, r in enumerate(rows_for(entries, pid), 1)]
-        widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
+        family = PROTOCOLS[pid].family
+        rows = rows_for(entries, pid)
+        cells = [list(COLUMNS[family])] + [_cells(i, r, family) for i, r in enumerate(rows, 1)]
+        widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
         out.append(f"{pid} (v{PROTOCOLS[pid].version}): {PROTOCOLS[pid].description}")
         for n, line in enumerate(cells):
             out.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
@@ -129,7 +140,8 @@ def render_markdown(entries: Sequence[Entry], protocol: str | None = None) -> st
     out = [
         "# dynplan-gym leaderboard",
         "",
-        "Ranked by progression (mean share of Crafter's 22 achievements, ± standard error). "
+        "Ranked by progression (mean share of Crafter's 22 achievements, ± standard error; "
+        "on POGS the success rate: the share of episodes that reach the target). "
         "Metrics are recomputed from each submission's episode records. Published rows are "
         "other papers' numbers, shown for reference and not reproduced here.",
         "",
@@ -137,11 +149,12 @@ def render_markdown(entries: Sequence[Entry], protocol: str | None = None) -> st
         "",
     ]
     for pid in protocols_in(entries, protocol):
+        family = PROTOCOLS[pid].family
         out += [f"## {pid} (v{PROTOCOLS[pid].version})", "", PROTOCOLS[pid].description, ""]
-        out.append("| " + " | ".join(COLUMNS) + " |")
-        out.append("|" + "---|" * len(COLUMNS))
+        out.append("| " + " | ".join(COLUMNS[family]) + " |")
+        out.append("|" + "---|" * len(COLUMNS[family]))
         for i, row in enumerate(rows_for(entries, pid), 1):
-            out.append("| " + " | ".join(_cells(i, row)) + " |")
+            out.append("| " + " | ".join(_cells(i, row, family)) + " |")
         out.append("")
     return "\n".join(out)
 
@@ -174,20 +187,20 @@ def _plots(rows: list[Row], pid: str) -> list[tuple[str, str]]:
     if not ours:
         return []
     plots = []
-    fig, ax = plt.subplots(figsize=(11, 0.5 * len(ours) + 2.5))
-    grid = [[r.success_rates[a] for a in ACHIEVEMENTS] for r in ours]
-    image = ax.imshow(grid, vmin=0, vmax=100, cmap="viridis", aspect="auto")
-    ax.set_xticks(
-        range(len(ACHIEVEMENTS)),
-        [a.replace("_", " ") for a in ACHIEVEMENTS],
-        rotation=60,
-        ha="right",
-    )
-    ax.set_yticks(range(len(ours)), [r.agent for r in ours])
-    fig.colorbar(image, ax=ax, label="success rate (%)")
-    ax.set_title(f"{pid}: per-achievement success")
-    plots.append(("Per-achievement success", _png(fig)))
-    plt.close(fig)
+    names = list(ours[0].success_rates)
+    if len(names) > 1:  # Crafter's 22; POGS has one, its success rate is in the table
+        fig, ax = plt.subplots(figsize=(11, 0.5 * len(ours) + 2.5))
+        grid = [[r.success_rates[a] for a in names] for r in ours]
+        image = ax.imshow(grid, vmin=0, vmax=100, cmap="viridis", aspect="auto")
+        ax.set_xticks(
+            range(len(names)), [a.replace("_", " ") for a in names], rotation=60, ha="right"
+        )
+        ax.set_yticks(range(len(ours)), [r.agent for r in ours])
+        fig.colorbar(image, ax=ax, label="success rate (%)")
+        ax.set_title(f"{pid}: per-achievement success")
+        plots.append(("Per-achievement success", _png(fig)))
+        plt.close(fig)
+    score = "progression (%)" if len(names) > 1 else "success rate (%)"
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for r in ours:
         ax.errorbar(r.generated_tokens_per_step, r.progression, yerr=r.progression_se, fmt="o")
@@ -199,10 +212,10 @@ def _plots(rows: list[Row], pid: str) -> list[tuple[str, str]]:
             textcoords="offset points",
         )
     ax.set_xlabel("generated tokens per step")
-    ax.set_ylabel("progression (%)")
-    ax.set_title(f"{pid}: progression vs test-time compute")
+    ax.set_ylabel(score)
+    ax.set_title(f"{pid}: {score.split()[0]} vs test-time compute")
     ax.grid(alpha=0.3)
-    plots.append(("Progression vs generated tokens per step", _png(fig)))
+    plots.append((f"{score.split(' (')[0].capitalize()} vs generated tokens per step", _png(fig)))
     plt.close(fig)
     return plots
 
@@ -215,21 +228,22 @@ def render_html(entries: Sequence[Entry], protocol: str | None = None) -> str:
         "padding:4px 8px;text-align:right}td:nth-child(2),th:nth-child(2){text-align:left}"
         "tr.published{color:#777;font-style:italic}img{max-width:100%}</style></head><body>",
         "<h1>dynplan-gym leaderboard</h1>",
-        "<p>Ranked by progression (mean share of the 22 achievements ± standard error). "
+        "<p>Ranked by progression (mean share of the 22 achievements ± standard error; on "
+        "POGS the success rate). "
         "Published rows are shown for reference, not reproduced here.</p>",
     ]
     for pid in protocols_in(entries, protocol):
-        rows = rows_for(entries, pid)
+        rows, family = rows_for(entries, pid), PROTOCOLS[pid].family
         parts.append(f"<h2 id='{pid}'>{html.escape(pid)} (v{PROTOCOLS[pid].version})</h2>")
         parts.append(f"<p>{html.escape(PROTOCOLS[pid].description)}</p>")
         parts.append(f"<table class='board' data-protocol='{pid}'><thead><tr>")
-        parts += [f"<th>{html.escape(c)}</th>" for c in COLUMNS]
+        parts += [f"<th>{html.escape(c)}</th>" for c in COLUMNS[family]]
         parts.append("</tr></thead><tbody>")
         for i, row in enumerate(rows, 1):
             css = " class='published'" if row.published else ""
             parts.append(
                 f"<tr{css}>"
-                + "".join(f"<td>{html.escape(c)}</td>" for c in _cells(i, row))
+                + "".join(f"<td>{html.escape(c)}</td>" for c in _cells(i, row, family))
                 + "</tr>"
             )
         parts.append("</tbody></table>")

@@ -3,10 +3,14 @@
 Validation goes beyond types: the schema version must be this one, the protocol must be known
 and of the recorded version, every protocol seed must appear exactly once, and each episode
 must be internally consistent: its return equals its task return minus the protocol's plan
-costs; counts (plans, invalid outputs, each achievement's) fit its length; and its task return
-is what Crafter can pay for what it unlocked: +1 for each step that unlocks something new (two
-achievements unlocked in one step pay 1), plus a tenth of each change in health, which starts
-at 9 and ends at 0 or more. So the task return lies in [min(unlocked, 1) - 0.9, unlocked].
+costs; counts (plans, invalid outputs, each achievement's) fit its length; its achievements are
+the protocol's game's; and its task return is what the game can pay for what it unlocked.
+Crafter pays +1 for each step that unlocks something new (two achievements unlocked in one step
+pay 1), plus a tenth of each change in health, which starts at 9 and ends at 0 or more: the
+task return lies in [min(unlocked, 1) - 0.9, unlocked]. POGS pays +100 at the target, which
+ends the episode (so `terminated` is a success), and takes 1 per invalid move and the
+protocol's step and revisit penalties per step: it lies in [100 r - length (1 + penalties),
+100 r], r = 1 for a success, else 0.
 The size of a result file is bounded where it is read (`leaderboard.store.MAX_RESULT_BYTES`).
 """
 
@@ -17,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dynplan_gym.achievements import ACHIEVEMENTS
+from dynplan_gym.achievements import ACHIEVEMENT_SETS, achievement_set
 from leaderboard.protocols import get_protocol
 
 SCHEMA_VERSION = 1
@@ -29,7 +33,7 @@ class EpisodeRecord(BaseModel):
 
     seed: int = Field(ge=0)
     length: int = Field(ge=1)
-    terminated: bool  # the player died (else the time limit ended the episode)
+    terminated: bool  # Crafter: the player died; POGS: the target was reached (else: time limit)
     return_: float = Field(alias="return")
     task_return: float
     achievements: dict[str, int]
@@ -43,10 +47,14 @@ class EpisodeRecord(BaseModel):
     @field_validator("achievements")
     @classmethod
     def _all_achievements(cls, value: dict[str, int]) -> dict[str, int]:
-        if set(value) != set(ACHIEVEMENTS):
-            missing = sorted(set(ACHIEVEMENTS) - set(value))
-            unknown = sorted(set(value) - set(ACHIEVEMENTS))
-            raise ValueError(f"achievements must name all 22: missing {missing}, unknown {unknown}")
+        if set(value) not in [set(names) for names in ACHIEVEMENT_SETS.values()]:
+            crafter = ACHIEVEMENT_SETS["crafter"]
+            missing = sorted(set(crafter) - set(value))
+            unknown = sorted(set(value) - set(crafter))
+            raise ValueError(
+                f"achievements must name all 22 of Crafter's (missing {missing}, unknown "
+                f"{unknown}) or POGS's {list(ACHIEVEMENT_SETS['pogs'])}"
+            )
         if any(count < 0 for count in value.values()):
             raise ValueError("achievement counts must be >= 0")
         return value
@@ -66,13 +74,14 @@ class EpisodeRecord(BaseModel):
         for name in ("return_", "task_return", "wall_time"):
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name.rstrip('_')} must be a finite number")
-        unlocked = sum(count > 0 for count in self.achievements.values())
-        least = min(unlocked, 1) - 0.9
-        if not least - TOLERANCE <= self.task_return <= unlocked + TOLERANCE:
-            raise ValueError(
-                f"task return {self.task_return} is impossible with {unlocked} achievements "
-                f"unlocked (Crafter pays between {least:g} and {unlocked})"
-            )
+        if achievement_set(self.achievements) == ACHIEVEMENT_SETS["crafter"]:
+            unlocked = sum(count > 0 for count in self.achievements.values())
+            least = min(unlocked, 1) - 0.9
+            if not least - TOLERANCE <= self.task_return <= unlocked + TOLERANCE:
+                raise ValueError(
+                    f"task return {self.task_return} is impossible with {unlocked} achievements "
+                    f"unlocked (Crafter pays between {least:g} and {unlocked})"
+                )
         return self
 
 
@@ -142,7 +151,15 @@ class ResultFile(BaseModel):
                 f"episodes must cover the protocol's seeds exactly once: duplicated "
                 f"{duplicated}, not in the protocol {foreign}, missing {missing}"
             )
+        names = ACHIEVEMENT_SETS[protocol.family]
         for e in self.episodes:
+            if set(e.achievements) != set(names):
+                raise ValueError(
+                    f"seed {e.seed}: achievements must be {protocol.family}'s, as protocol "
+                    f"{protocol.id} plays {protocol.env_id}"
+                )
+            if protocol.family == "pogs":
+                _check_pogs_episode(e, protocol.make_env_kwargs())
             if e.length > protocol.max_steps:
                 raise ValueError(f"seed {e.seed}: length {e.length} > max_steps")
             if not e.terminated and e.length != protocol.max_steps:
@@ -159,6 +176,24 @@ class ResultFile(BaseModel):
                     f"plan costs {cost:.6f}"
                 )
         return self
+
+
+def _check_pogs_episode(e: EpisodeRecord, env_kwargs: dict[str, Any]) -> None:
+    """POGS's rules for one episode: success ends it, and what it can pay (module docstring)."""
+    reached = e.achievements["reach_target"]
+    if reached > 1 or bool(reached) != e.terminated:
+        raise ValueError(
+            f"seed {e.seed}: a POGS episode ends (terminated) exactly when it reaches the target "
+            f"once; got reach_target={reached}, terminated={e.terminated}"
+        )
+    per_step = 1 + env_kwargs.get("step_penalty", 0.0) + env_kwargs.get("revisit_penalty", 0.0)
+    most = 100.0 * reached
+    least = most - e.length * per_step
+    if not least - TOLERANCE <= e.task_return <= most + TOLERANCE:
+        raise ValueError(
+            f"seed {e.seed}: task return {e.task_return} is impossible in POGS (between "
+            f"{least:g} and {most:g} for {e.length} steps)"
+        )
 
 
 def validate_result(data: Any) -> ResultFile:

@@ -48,7 +48,7 @@ def test_the_sweep_plans_every_interval_and_the_front_report_reads_the_gap():
     runs = plan_runs(GoldilocksConfig(intervals=["1", "8"], settings=["0:0"]))
     assert [r.schedule for r in runs] == ["every:1", "every:8", "never", "learned"]
     llm = plan_runs(GoldilocksConfig(agent="llm", intervals=["2"], settings=["2:0.1", "4:0"]))
-    assert [(r.latency, r.schedule) for r in llm] == [(0, "every:2"), (0, "never")]
+    assert [(r.latency, r.schedule) for r in llm] == [(0, "every:2"), (0, "never"), (0, "dynamic")]
 
     def point(progression: float, se: float, tokens: float) -> dict:
         return {"progression": {"mean": progression, "se": se}, "plan_tokens_per_step": tokens}
@@ -59,6 +59,29 @@ def test_the_sweep_plans_every_interval_and_the_front_report_reads_the_gap():
     assert report == {"dominated_by": ["every:8"], "beats": [], "on_or_beyond_front": False}
     report = front_report({"every:1": point(60, 2, 16), "learned": point(59, 2, 3)})
     assert report["on_or_beyond_front"] and report["beats"] == []
+    # an LLM's `dynamic` is the point that decides for itself
+    report = front_report({"every:1": point(60, 2, 16), "dynamic": point(70, 2, 3)})
+    assert report == {"dominated_by": [], "beats": ["every:1"], "on_or_beyond_front": True}
+
+
+def test_env_pogs_takes_pogs_defaults_where_crafters_were_left():
+    config = GoldilocksConfig(env="pogs")
+    assert (config.agent, config.protocol, config.model) == (
+        "llm",
+        "pogs-standard-dev",
+        "pogs-planner",
+    )
+    assert config.out == "experiments/goldilocks-pogs" and config.intervals[-1] == "16"
+    mine = GoldilocksConfig(env="pogs", model="/m", protocol="pogs-hard-dev", intervals=["2"])
+    assert (mine.model, mine.protocol, mine.intervals) == ("/m", "pogs-hard-dev", ["2"])
+    with pytest.raises(ValueError, match="--agent llm"):
+        GoldilocksConfig(env="pogs", agent="gate", intervals=["2"])
+    with pytest.raises(ValueError, match="--env is crafter or pogs"):
+        GoldilocksConfig(env="nethack")
+    from baselines.goldilocks import run_goldilocks
+
+    with pytest.raises(ValueError, match="plays crafter, not pogs"):
+        run_goldilocks(GoldilocksConfig(env="pogs", protocol="crafter-quick"))
 
 
 @pytest.mark.slow
@@ -76,7 +99,8 @@ def test_the_same_sweep_runs_an_llm_agent(tmp_path, tiny_model_dir):
     )
     results = run_goldilocks(config, progress=False)
     (setting,) = results["settings"]
-    assert list(setting["runs"]) == ["every:2", "never"] and setting["gate"] == {}
+    assert list(setting["runs"]) == ["every:2", "never", "dynamic"]
+    assert "on_or_beyond_front" in setting["gate"]  # where `dynamic` sits
     assert setting["runs"]["every:2"]["plans_per_100_steps"] > 0
     assert setting["runs"]["never"]["plans_per_100_steps"] == 0
     assert "--agent llm" in results["command"] and (tmp_path / "llm" / PLOT).is_file()

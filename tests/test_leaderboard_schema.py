@@ -9,7 +9,13 @@ import pytest
 
 from dynplan_gym.achievements import crafter_score
 from leaderboard.metrics import compute_metrics, mean_and_se
-from leaderboard.protocols import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, PROTOCOLS, get_protocol
+from leaderboard.protocols import (
+    DEVELOPMENT_SEEDS,
+    EVALUATION_SEEDS,
+    LENGTH_KWARG,
+    PROTOCOLS,
+    get_protocol,
+)
 from leaderboard.schema import validate_result
 from leaderboard.store import load_result_file
 from tests.leaderboard_helpers import episode, result
@@ -26,7 +32,8 @@ def test_protocols():
         assert on_board_seeds or set(protocol.seeds) <= set(DEVELOPMENT_SEEDS)
         if protocol.id.endswith("-dev"):
             assert set(protocol.seeds) <= set(DEVELOPMENT_SEEDS)
-        assert protocol.make_env_kwargs()["length"] == protocol.max_steps
+        length = LENGTH_KWARG[protocol.family]
+        assert protocol.make_env_kwargs()[length] == protocol.max_steps
     with pytest.raises(ValueError, match="unknown protocol"):
         get_protocol("crafter-easy")
 
