@@ -50,7 +50,8 @@ def make_agent(
     `temperature` is 0), `gate:never|every:K|DIR|NAME` (the expert's halves behind a schedule
     or a `dynplan train gate` policy) or `llm:never|always|every:K|dynamic` (backend from
     `backend_options`), for the game `env` (`dynplan_gym.env_family`) made with `env_kwargs`.
-    On POGS: `random` (any node), `expert` (the memory-based search) and `llm:...`."""
+    On POGS: `random` (any node), `random-walk` (a random neighbour), `expert` (the
+    memory-based search) and `llm:...`."""
     if env == "pogs":
         return _pogs_agent(
             spec, backend_options, temperature, history_length, plans, seed, env_kwargs or {}
@@ -130,6 +131,10 @@ def _pogs_agent(
         from agents.random_agent import RandomAgent
 
         return RandomAgent(num_actions=env_kwargs.get("num_nodes", 20), seed=seed)
+    if spec == "random-walk":
+        from agents.random_agent import RandomWalkAgent
+
+        return RandomWalkAgent(seed=seed)
     if spec == "expert":
         from agents.pogs_expert import POGSExpertAgent
 

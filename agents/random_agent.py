@@ -1,4 +1,5 @@
-"""An agent that acts uniformly at random and never plans (Crafter's random baseline)."""
+"""Agents that act at random and never plan: uniformly random actions (Crafter's random
+baseline; on POGS any node) and POGS's random walk (a random neighbour)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,34 @@ class RandomAgent:
         self._slots = n
         self._episode_rngs = {}
 
+    def _generator(self, slot: int, info: dict) -> np.random.Generator:
+        """The episode's generator (made at its first step), else the agent's."""
+        if self.seed is not None and "seed" in info and info.get("step", 0) == 0:
+            self._episode_rngs[slot] = np.random.default_rng([self.seed, int(info["seed"])])
+        return self._episode_rngs.get(slot, self._rng)
+
+    def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
+        slots = episode_slots(infos, len(observations), self._slots)
+        return [
+            Decision(int(self._generator(slot, info).integers(self.num_actions)), raw="random")
+            for slot, info in zip(slots, infos, strict=True)
+        ]
+
+
+class RandomWalkAgent(RandomAgent):
+    """POGS's random walk: a uniformly random neighbour of the current node (never an invalid
+    move); seeded per episode as `RandomAgent`."""
+
+    name = "random-walk"
+
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(num_actions=1, seed=seed)
+
     def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
         slots = episode_slots(infos, len(observations), self._slots)
         decisions = []
-        for slot, info in zip(slots, infos, strict=True):
-            if self.seed is not None and "seed" in info and info.get("step", 0) == 0:
-                self._episode_rngs[slot] = np.random.default_rng([self.seed, int(info["seed"])])
-            rng = self._episode_rngs.get(slot, self._rng)
-            decisions.append(Decision(int(rng.integers(self.num_actions)), raw="random"))
+        for slot, obs, info in zip(slots, observations, infos, strict=True):
+            neighbours = np.flatnonzero(obs["adjacency"][int(obs["current"])])
+            move = int(self._generator(slot, info).choice(neighbours))
+            decisions.append(Decision(move, raw="random walk"))
         return decisions

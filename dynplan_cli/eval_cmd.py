@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--agent",
         default=None,
         help="random, expert, sb3:<policy dir or name>, gate:never|every:K|<gate dir or name> "
-        "or llm:<strategy> (or --planner and --actor)",
+        "or llm:<strategy> (or --planner and --actor); on POGS random, random-walk, expert or "
+        "llm:<strategy>",
     )
     parser.add_argument(
         "--planner", default=None, help=f"evaluate a planner/actor pair: {PLANNER_SPECS}"
@@ -76,7 +77,7 @@ def agent_spec(
         }
         if Path(planner).is_file():
             spec["plans_file"] = planner
-    elif args.agent in ("random", "expert"):
+    elif args.agent in ("random", "random-walk", "expert"):
         spec = {"name": args.agent, "kind": args.agent}
     elif args.agent.startswith("gate:"):
         which = args.agent.split(":", 1)[1]

@@ -50,7 +50,7 @@ def test_pogs_progression_is_success():
 @pytest.fixture(scope="module")
 def pogs_results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pogs")
-    return {spec: _run(spec, "pogs-hard", tmp) for spec in ("random", "expert")}
+    return {spec: _run(spec, "pogs-hard", tmp) for spec in ("random", "random-walk", "expert")}
 
 
 def test_the_expert_and_random_play_a_pogs_protocol_to_valid_results(pogs_results):
@@ -60,6 +60,9 @@ def test_the_expert_and_random_play_a_pogs_protocol_to_valid_results(pogs_result
     assert expert.progression == 100.0 and expert.return_mean > 99  # all reached, few plans
     assert 8 < expert.length_mean < 20  # the hard variant: ~13.6 steps (README)
     assert random.progression < 20 and random.return_mean < 0  # mostly invalid moves
+    walk = pogs_results["random-walk"].episodes
+    assert all(e.task_return in (0.0, 100.0) for e in walk)  # never an invalid move
+    assert compute_metrics(walk).progression < expert.progression
     for result in pogs_results.values():
         validate_result(json.loads(result.model_dump_json(by_alias=True)))
 
