@@ -1,7 +1,7 @@
 """The real Crafter world, stepped without drawing images.
 
 `CrafterCore` is a `crafter.Env` (same world generation, objects, rules, achievements and
-reward) with two changes that leave every state identical:
+reward) with changes that leave every state identical:
 
 * Images are drawn only when asked for. Crafter draws one in every `reset`/`step`, and at night
   that drawing takes random numbers from the world's RNG for its noise. When no image is wanted
@@ -10,6 +10,8 @@ reward) with two changes that leave every state identical:
   one by index from that set's iteration order, which follows memory addresses: two
   `crafter.Env(seed=s)` in one process diverge within tens of steps. We keep chunk members in
   insertion order instead, so the same seed and actions give the same trajectory.
+* `reset` builds crafter's world with `crafter_worldgen.generate_world`: the same tiles,
+  objects and random numbers, several times faster.
 * `step` updates the same objects in the same order with the same calls as `crafter.Env.step`,
   but decides "is this object near the player" with plain integers instead of a numpy
   reduction per object, and skips the full-map semantic image crafter puts in `info`.
@@ -89,6 +91,22 @@ class CrafterCore(crafter.Env):
         """Make the next `reset()` build the world `crafter.Env(seed=seed)` builds first."""
         self._seed = int(seed)
         self._episode = 0
+
+    def reset(self):
+        """`crafter.Env.reset`, with the same world built by `crafter_worldgen` (faster)."""
+        from dynplan_gym.crafter_worldgen import generate_world
+
+        center = (self._world.area[0] // 2, self._world.area[1] // 2)
+        self._episode += 1
+        self._step = 0
+        self._world.reset(seed=hash((self._seed, self._episode)) % (2**31 - 1))
+        self._update_time()
+        self._player = objects.Player(self._world, center)
+        self._last_health = self._player.health
+        self._world.add(self._player)
+        self._unlocked = set()
+        generate_world(self._world, self._player)
+        return self._obs()
 
     # -- drawing -----------------------------------------------------------------------------
     def _obs(self):
