@@ -1,4 +1,4 @@
-"""Agents from command-line specs: `random`, `llm:<strategy>`, optionally steered by plans."""
+"""Agents from specs (`agents.specs`), optionally steered by plans."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from agents.protocol import Agent
 
 if TYPE_CHECKING:
     from agents.prompts import PromptConfig
+    from agents.specs import Spec
 
 
 def model_prompt_config(
@@ -45,44 +46,45 @@ def make_agent(
     seed: int = 0,
     env: str = "crafter",
     env_kwargs: dict[str, Any] | None = None,
+    default_strategy: str = "dynamic",
 ) -> Agent:
-    """`random`, `expert`, `sb3:DIR|NAME` (a `dynplan train sb3` policy; sampled unless
-    `temperature` is 0), `gate:never|every:K|DIR|NAME` (the expert's halves behind a schedule
-    or a `dynplan train gate` policy) or `llm:never|always|every:K|dynamic` (backend from
-    `backend_options`), for the game `env` (`dynplan_gym.env_family`) made with `env_kwargs`.
-    On POGS: `random` (any node), `random-walk` (a random neighbour), `expert` (the
-    memory-based search) and `llm:...`."""
+    """The agent `spec` names (`agents.specs`: `random`, `expert`, `gate:...`, `sb3:...`
+    sampled unless `temperature` is 0, `llm:STRATEGY[@MODEL]` with the backend from
+    `backend_options`, a shipped LLM's name under `default_strategy`), for the game `env`
+    (`dynplan_gym.env_family`) made with `env_kwargs`. On POGS: `random` (any node),
+    `random-walk` (a random neighbour), `expert` (the memory-based search) and LLMs."""
+    from agents.specs import parse_spec
+
+    parsed = parse_spec(spec, default_strategy)
     if env == "pogs":
+        if plans:
+            raise ValueError("plan files steer Crafter agents; POGS takes none")
         return _pogs_agent(
-            spec, backend_options, temperature, history_length, plans, seed, env_kwargs or {}
+            parsed, spec, backend_options, temperature, history_length, seed, env_kwargs or {}
         )
-    if spec == "random":
+    if parsed.kind == "random":
         from agents.random_agent import RandomAgent
 
         agent: Agent = RandomAgent(seed=seed)
-    elif spec == "expert":
+    elif parsed.kind == "expert":
         from agents.expert import ExpertAgent
 
         agent = ExpertAgent()
-    elif spec.startswith("gate:"):
+    elif parsed.kind == "gate":
         from agents.gate import GateAgent
 
-        gate = spec[len("gate:") :]
-        if gate == "never" or gate.startswith("every:"):
-            agent = GateAgent(schedule=gate)
+        if parsed.scheduled_gate:
+            agent = GateAgent(schedule=parsed.target)
         else:
-            agent = GateAgent(policy_dir=gate, seed=seed, deterministic=temperature == 0)
-    elif spec.startswith("sb3:"):
+            agent = GateAgent(policy_dir=parsed.target, seed=seed, deterministic=temperature == 0)
+    elif parsed.kind == "sb3":
         from agents.sb3_agent import SB3Agent
 
-        agent = SB3Agent(spec[len("sb3:") :], seed=seed, deterministic=temperature == 0)
-    elif spec.startswith("llm:"):
-        agent = _llm_agent(spec, backend_options, temperature, history_length, seed, "crafter")
+        agent = SB3Agent(parsed.target, seed=seed, deterministic=temperature == 0)
+    elif parsed.kind == "llm":
+        agent = _llm_agent(parsed, backend_options, temperature, history_length, seed, "crafter")
     else:
-        raise ValueError(
-            f"unknown agent {spec!r}; expected random, expert, sb3:<policy>, gate:<gate> or "
-            "llm:<strategy>"
-        )
+        raise ValueError(f"{spec} plays POGS, not Crafter")
     if plans:
         from agents.human_plan import HumanPlanAgent, PlanFileSource, TerminalSource
 
@@ -92,55 +94,56 @@ def make_agent(
 
 
 def _llm_agent(
-    spec: str,
+    parsed: Spec,
     backend_options: dict[str, Any] | None,
     temperature: float,
     history_length: int | None,
     seed: int,
     env: str,
 ) -> Agent:
-    """`llm:STRATEGY` on the game `env`, prompted as its model was trained."""
+    """An LLM agent on the game `env`, prompted as its model was trained (the spec's model
+    before the backend's)."""
     import dataclasses
 
     from agents.backends import make_backend
     from agents.llm_agent import LLMAgent
     from agents.strategy import Strategy
 
-    strategy = Strategy.parse(spec[len("llm:") :])  # fail before loading a model
     options = dict(backend_options or {"kind": "transformers"})
+    if parsed.model:
+        options["model"] = parsed.model
     kind = options.pop("kind")
     prompt = model_prompt_config(kind, options.get("model"), history_length, options.get("adapter"))
     prompt = dataclasses.replace(prompt, env=env)
     backend = make_backend(kind, seed=seed, **options)
-    return LLMAgent(backend, strategy, prompt, temperature)
+    return LLMAgent(backend, Strategy.parse(parsed.target), prompt, temperature)
 
 
 def _pogs_agent(
+    parsed: Spec,
     spec: str,
     backend_options: dict[str, Any] | None,
     temperature: float,
     history_length: int | None,
-    plans: str | Path | None,
     seed: int,
     env_kwargs: dict[str, Any],
 ) -> Agent:
     """The agents that play POGS."""
-    if plans:
-        raise ValueError("plan files steer Crafter agents; POGS takes none")
-    if spec == "random":
+    if parsed.kind == "random":
         from agents.random_agent import RandomAgent
 
         return RandomAgent(num_actions=env_kwargs.get("num_nodes", 20), seed=seed)
-    if spec == "random-walk":
+    if parsed.kind == "random-walk":
         from agents.random_agent import RandomWalkAgent
 
         return RandomWalkAgent(seed=seed)
-    if spec == "expert":
+    if parsed.kind == "expert":
         from agents.pogs_expert import POGSExpertAgent
 
         return POGSExpertAgent(k_nearest=env_kwargs.get("k_nearest", 3))
-    if spec.startswith("llm:"):
-        return _llm_agent(spec, backend_options, temperature, history_length, seed, "pogs")
+    if parsed.kind == "llm":
+        return _llm_agent(parsed, backend_options, temperature, history_length, seed, "pogs")
     raise ValueError(
-        f"agent {spec!r} does not play POGS; expected random, expert or llm:<strategy>"
+        f"agent {spec!r} does not play POGS; expected random, random-walk, expert or "
+        "llm:<strategy>[@<model>]"
     )

@@ -196,24 +196,35 @@ def _name(agent: Agent) -> str:
 
 def spec_label(spec: str) -> str:
     """How a planner or actor spec reads in names: a plan file as `plans:STEM`."""
-    if ":" in spec or spec in ("none", "human", "expert", "random") or _shipped_llm(spec):
+    if spec in ("none", "human") or spec.startswith("llm:") or _kind(spec):
         return spec
     return f"plans:{Path(spec).stem}"
-
-
-def _shipped_llm(spec: str) -> bool:
-    from agents.models import CHECKPOINTS
-
-    return spec in CHECKPOINTS
 
 
 def _agent(spec: str, shipped_strategy: str, backend_options, temperature, seed) -> Agent:
     """`make_agent(spec)`; a shipped LLM's name plays under `shipped_strategy`."""
     from agents.factory import make_agent
 
-    if _shipped_llm(spec):
-        spec, backend_options = f"llm:{shipped_strategy}", {"kind": "transformers", "model": spec}
-    return make_agent(spec, backend_options=backend_options, temperature=temperature, seed=seed)
+    return make_agent(
+        spec,
+        backend_options=backend_options,
+        temperature=temperature,
+        seed=seed,
+        default_strategy=shipped_strategy,
+    )
+
+
+def _kind(spec: str) -> str | None:
+    """The kind of agent `spec` names (`agents.specs`), None for anything else (a plan file);
+    an `llm:` spec with a bad strategy raises its own error."""
+    from agents.specs import parse_spec
+
+    try:
+        return parse_spec(spec).kind
+    except ValueError:
+        if spec.startswith("llm:"):
+            raise
+        return None
 
 
 def make_planner(
@@ -233,7 +244,7 @@ def make_planner(
         return SourcePlanner(TerminalSource(read=read or _typed), "human")
     if spec == "expert":
         return ExpertPlannerAgent()
-    if spec.startswith(("llm:", "gate:")) or _shipped_llm(spec):
+    if _kind(spec) in ("llm", "gate"):
         return _agent(spec, "dynamic", backend_options, temperature, seed)
     if Path(spec).is_file():
         from agents.human_plan import PlanFileSource
@@ -255,7 +266,7 @@ def make_actor(
         return HumanActor(read=read)
     if spec == "expert":
         return ExecutorActor()
-    if spec == "random" or spec.startswith(("llm:", "sb3:")) or _shipped_llm(spec):
+    if _kind(spec) in ("random", "llm", "sb3"):
         return _agent(spec, "never", backend_options, temperature, seed)
     raise ValueError(f"unknown actor {spec!r}; expected {ACTOR_SPECS}")
 

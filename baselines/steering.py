@@ -61,9 +61,9 @@ def plan_files(config: SteeringConfig) -> list[Path]:
 
 
 def is_llm_actor(actor: str) -> bool:
-    from agents.models import CHECKPOINTS
+    from agents.specs import parse_spec
 
-    return actor in CHECKPOINTS or actor.startswith("llm:")
+    return actor not in ("human", "expert") and parse_spec(actor, "never").kind == "llm"
 
 
 def plan_runs(config: SteeringConfig) -> list[Run]:
@@ -84,14 +84,12 @@ def make_run_agent(run: Run, config: SteeringConfig):
     """The agent and its result-file spec for one run."""
     from agents.factory import make_agent
     from agents.pair import make_pair, spec_label
+    from agents.specs import parse_spec
     from leaderboard.schema import AgentSpec
 
     if run.condition == OWN_PLANS:
-        strategy = run.actor.split(":", 1)[1] if run.actor.startswith("llm:") else "dynamic"
-        backend = {"kind": "transformers", "model": None if ":" in run.actor else run.actor}
-        agent = make_agent(
-            f"llm:{strategy}", backend_options=backend, temperature=config.temperature
-        )
+        strategy = parse_spec(run.actor).target  # a shipped name plans under dynamic
+        agent = make_agent(run.actor, temperature=config.temperature)
         name, kind = f"{run.actor} (own plans)", "llm"
         decoding = {"strategy": strategy, "temperature": config.temperature}
     else:

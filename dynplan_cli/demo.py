@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from agents.factory import make_agent, model_prompt_config
     from agents.llm_agent import LLMAgent
     from agents.models import EMBEDDED
+    from agents.specs import parse_spec
     from dynplan_gym.paths import data_home, safe_name
     from leaderboard.protocols import get_protocol
     from leaderboard.render import render_html, render_table
@@ -65,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
     backends: dict[str, object] = {}
     started = time.perf_counter()
     for spec_text in args.agents or default_agents(args.learned):
-        if spec_text.startswith("llm:"):
-            strategy, _, model = spec_text[len("llm:") :].partition("@")
-            model = model or args.model
+        try:
+            parsed = parse_spec(spec_text)
+        except ValueError as err:
+            raise SystemExit(f"dynplan demo: {err}") from None
+        if parsed.kind == "llm":
+            strategy, model = parsed.target, parsed.model or args.model
             if model not in backends:
                 backends[model] = make_backend(
                     "transformers", model=model, device=args.device, dtype=args.dtype

@@ -77,47 +77,52 @@ def agent_spec(
         }
         if Path(planner).is_file():
             spec["plans_file"] = planner
-    elif args.agent in ("random", "random-walk", "expert"):
-        spec = {"name": args.agent, "kind": args.agent}
-    elif args.agent.startswith("gate:"):
-        which = args.agent.split(":", 1)[1]
-        scheduled = which == "never" or which.startswith("every:")
-        spec = {
-            "name": f"gate:{which if scheduled else Path(which).name}",
-            "kind": "gate",
-            "strategy": which if scheduled else "learned",
-            "model": None if scheduled else which,
-            "decoding": {
-                **(gate or {}),
-                **({} if scheduled else {"sampled": args.temperature != 0}),
-            },
-        }
-    elif args.agent.startswith("sb3:"):
-        policy = args.agent.split(":", 1)[1]
-        spec = {
-            "name": f"sb3:{Path(policy).name}",
-            "kind": "sb3",
-            "model": policy,
-            "decoding": {"sampled": args.temperature != 0},
-        }
     else:
-        model = args.model or DEFAULT_MODEL
-        strategy = args.agent.split(":", 1)[1]
-        spec = {
-            "name": f"{Path(model).name}/{strategy}",
-            "kind": "llm",
-            "strategy": strategy,
-            "backend": args.backend,
-            "model": model,
-            "adapter": args.adapter,
-            "decoding": {"temperature": args.temperature, "prompt": prompt},
-        }
+        spec = _single_agent_spec(args, prompt, gate)
     if plans:
         spec["name"] += f"+plans:{plans}"
         spec["plans_file"] = args.plans
     if args.name:
         spec["name"] = args.name
     return spec
+
+
+def _single_agent_spec(args: argparse.Namespace, prompt: dict | None, gate: dict | None) -> dict:
+    """What the result file records about `--agent` (`agents.specs`)."""
+    from agents.specs import parse_spec
+
+    parsed = parse_spec(args.agent)
+    if parsed.kind == "gate":
+        which = parsed.target
+        return {
+            "name": f"gate:{which if parsed.scheduled_gate else Path(which).name}",
+            "kind": "gate",
+            "strategy": which if parsed.scheduled_gate else "learned",
+            "model": None if parsed.scheduled_gate else which,
+            "decoding": {
+                **(gate or {}),
+                **({} if parsed.scheduled_gate else {"sampled": args.temperature != 0}),
+            },
+        }
+    if parsed.kind == "sb3":
+        return {
+            "name": f"sb3:{Path(parsed.target).name}",
+            "kind": "sb3",
+            "model": parsed.target,
+            "decoding": {"sampled": args.temperature != 0},
+        }
+    if parsed.kind == "llm":
+        model = parsed.model or args.model or DEFAULT_MODEL
+        return {
+            "name": f"{Path(model).name}/{parsed.target}",
+            "kind": "llm",
+            "strategy": parsed.target,
+            "backend": args.backend,
+            "model": model,
+            "adapter": args.adapter,
+            "decoding": {"temperature": args.temperature, "prompt": prompt},
+        }
+    return {"name": args.agent, "kind": parsed.kind}
 
 
 def run(args: argparse.Namespace) -> int:
