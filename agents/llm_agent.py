@@ -75,12 +75,13 @@ class LLMAgent:
         self.last_prompts = prompts
         answers = self._answer(prompts, modes)
         decisions = []
-        for i, ((raw, prompt_tokens, completion_tokens), mode) in enumerate(
+        for i, ((raw, prompt_tokens, completion_tokens, segments), mode) in enumerate(
             zip(answers, modes, strict=True)
         ):
             decision, problem = self._decide(
                 raw, mode, prompt_tokens, completion_tokens, observations[i]
             )
+            decision.meta["segments"] = segments
             memory = self._memories[slots[i]]
             memory.feedback = problem
             memory.record(
@@ -107,14 +108,17 @@ class LLMAgent:
         return prompts
 
     # -- decoding ----------------------------------------------------------------------------
-    def _answer(self, prompts: list[Prompt], modes: list[PlanMode]) -> list[tuple[str, int, int]]:
-        """(raw answer, prompt tokens, completion tokens) per prompt, in up to three batched
-        calls: a short probe where the model decides whether to plan (dynamic), the plans, then
-        the actions."""
+    def _answer(self, prompts: list[Prompt], modes: list[PlanMode]) -> list[tuple]:
+        """(raw answer, prompt tokens, completion tokens, segments) per prompt, in up to three
+        batched calls: a short probe where the model decides whether to plan (dynamic), the
+        plans, then the actions. A segment is one call's (answer so far, sampled token ids):
+        what the model was given after the prompt (`_with_prefix`) and what it drew, which is
+        what RL scores; text the agent writes itself (`<plan>`, `</plan>`) is in no draw."""
         cfg = self.config
         texts = [""] * len(prompts)
         prompt_tokens = [0] * len(prompts)
         completion_tokens = [0] * len(prompts)
+        segments: list[list[tuple[str, tuple[int, ...]]]] = [[] for _ in prompts]
         finished = [False] * len(prompts)
 
         def run(rows: list[int], max_tokens: int, stop=(), banned=()) -> list[Completion]:
@@ -124,6 +128,7 @@ class LLMAgent:
             for i, out in zip(rows, outs, strict=True):
                 prompt_tokens[i] = prompt_tokens[i] or out.prompt_tokens
                 completion_tokens[i] += out.completion_tokens
+                segments[i].append((texts[i], out.token_ids))
             return outs
 
         # Decision (dynamic): the first tokens say whether the answer opens a plan.
@@ -157,7 +162,7 @@ class LLMAgent:
                 acting, run(acting, cfg.max_action_tokens, banned=(PLAN_OPEN,)), strict=True
             ):
                 texts[i] += out.text
-        return list(zip(texts, prompt_tokens, completion_tokens, strict=True))
+        return list(zip(texts, prompt_tokens, completion_tokens, segments, strict=True))
 
     def _generate(
         self,

@@ -6,9 +6,11 @@ Read top to bottom, CleanRL-style:
      LoRA: the same weights with the adapters switched off);
   2. rollouts: `num_envs` envs in lockstep, one batched `LLMAgent` call per step (the agents'
      three-call decoding: decide / plan / act); one env step = one completion;
-  3. each completion is scored by teacher forcing: its sequence log-prob is the sum of its
-     token log-probs, under the policy (old) and the reference; the value is read at the last
-     prompt token;
+  3. each completion is scored by teacher forcing on the token ids the model sampled (the
+     agent's segments: each decoding call's context, re-encoded exactly as the backend encoded
+     it, then the ids drawn in that call; text the agent inserted, `<plan>` and `</plan>`, is
+     context, never scored): its log-prob is the sum of those tokens' log-probs, under the
+     policy (old) and the reference; the value is read at the last prompt token;
   4. reward = the env's reward (task reward minus the plan cost: its coefficients are flags)
      minus `kl_coef` x (log pi_old - log pi_ref) of the completion; advantages by GAE;
   5. `epochs` passes of clipped-ratio policy loss + value loss over shuffled minibatches.
@@ -82,7 +84,6 @@ class Policy:
         self.value_head = torch.nn.Linear(hidden, 1).to(device)
         torch.nn.init.zeros_(self.value_head.weight)
         torch.nn.init.zeros_(self.value_head.bias)
-        self.eos_id = self.tokenizer.eos_token_id
 
     def parameters(self) -> list:
         trainable = [p for p in self.model.parameters() if p.requires_grad]
@@ -137,11 +138,22 @@ class _swap:
 
 
 # -- scoring completions by teacher forcing ------------------------------------------------------
-def encode_step(backend, prompt, raw: str, eos_id: int) -> tuple[list[int], int]:
-    """(prompt + answer ids, prompt length): the answer as the model would have to write it."""
-    prompt_ids = backend.encode(prompt)
-    answer_ids = backend.tokenizer(raw, add_special_tokens=False)["input_ids"] + [eos_id]
-    return prompt_ids + answer_ids, len(prompt_ids)
+def encode_segments(backend, prompt, segments) -> list[tuple[list[int], int]]:
+    """One row (context + sampled ids, context length) per decoding call of an answer; the
+    context is the prompt continued by the answer so far, encoded as the backend encoded it."""
+    from agents.llm_agent import _with_prefix
+
+    rows = []
+    for answer_so_far, token_ids in segments:
+        context = backend.encode(_with_prefix(prompt, answer_so_far))
+        rows.append((context + list(token_ids), len(context)))
+    return rows
+
+
+def encode_prompt(backend, prompt) -> tuple[list[int], int]:
+    """A row with no answer: for the value of the state the prompt describes."""
+    ids = backend.encode(prompt)
+    return ids, len(ids)
 
 
 def score(policy: Policy, prefix: list[int], rows: list[tuple[list[int], int]], value: bool):
@@ -290,7 +302,7 @@ class PPOTrainer:
                     {
                         "slot": slot,
                         "prompt": self.agent.last_prompts[slot],
-                        "raw": decision.raw,
+                        "segments": decision.meta.get("segments"),
                         "reward": float(reward),
                         "done": bool(terminated or truncated),
                     }
@@ -320,27 +332,43 @@ class PPOTrainer:
         return transitions, stats
 
     # -- learning ------------------------------------------------------------------------------
-    def _encode(self, transitions: list[dict]) -> list[tuple[list[int], int]]:
-        rows = [
-            encode_step(self.backend, t["prompt"], t["raw"], self.policy.eos_id)
-            for t in transitions
-        ]
-        self.prefix = rows[0][0][: shared_prompt_prefix(rows)]
-        return rows
+    def _encode(self, transitions: list[dict]) -> list[list[tuple[list[int], int]]]:
+        """Per transition, its rows (`encode_segments`); sets the prefix every row shares."""
+        if any(not t["segments"] or not all(ids for _, ids in t["segments"]) for t in transitions):
+            raise ValueError("PPO scores the sampled token ids: use the transformers backend")
+        encoded = [encode_segments(self.backend, t["prompt"], t["segments"]) for t in transitions]
+        every = [row for rows in encoded for row in rows]
+        self.prefix = every[0][0][: shared_prompt_prefix(every)]
+        return encoded
 
-    def _score_all(self, rows, value: bool, reference: bool = False):
+    def _score(self, encoded, value: bool):
+        """(log-prob of each transition's sampled ids, value at its prompt) for a list of
+        transitions' rows: the rows are scored together, then summed per transition."""
+        import torch
+
+        rows = [row for transition in encoded for row in transition]
+        owner = [i for i, transition in enumerate(encoded) for _ in transition]
+        row_logp, row_values = score(self.policy, self.prefix, rows, value=value)
+        owner_t = torch.tensor(owner, device=row_logp.device)
+        logp = torch.zeros(len(encoded), device=row_logp.device).index_add(0, owner_t, row_logp)
+        if not value:
+            return logp, None
+        firsts = torch.tensor([owner.index(i) for i in range(len(encoded))], device=owner_t.device)
+        return logp, row_values[firsts]
+
+    def _score_all(self, encoded, value: bool, reference: bool = False):
         import torch
 
         logps, values = [], []
         size = self.config.minibatch_size
         with torch.no_grad():
-            for start in range(0, len(rows), size):
-                chunk = rows[start : start + size]
+            for start in range(0, len(encoded), size):
+                chunk = encoded[start : start + size]
                 if reference:
                     with self.policy.reference():
-                        logp, _ = score(self.policy, self.prefix, chunk, value=False)
+                        logp, _ = self._score(chunk, value=False)
                 else:
-                    logp, v = score(self.policy, self.prefix, chunk, value=value)
+                    logp, v = self._score(chunk, value=value)
                     values.append(v)
                 logps.append(logp)
         return torch.cat(logps), (torch.cat(values) if value and not reference else None)
@@ -363,8 +391,7 @@ class PPOTrainer:
         shape = (cfg.rollout_steps, n_envs)
         # The value of the state after the last step (bootstrap), from the prompts it makes.
         next_rows = [
-            encode_step(self.backend, p, "", self.policy.eos_id)
-            for p in self.agent.build_prompts(self.obs, self.infos)
+            encode_prompt(self.backend, p) for p in self.agent.build_prompts(self.obs, self.infos)
         ]
         shared = shared_prompt_prefix(next_rows, self.prefix)
         with torch.no_grad():
@@ -386,9 +413,7 @@ class PPOTrainer:
             order = torch.randperm(len(rows), generator=generator, device=device)
             for start in range(0, len(rows), cfg.minibatch_size):
                 index = order[start : start + cfg.minibatch_size]
-                new_logp, new_values = score(
-                    self.policy, self.prefix, [rows[i] for i in index.tolist()], value=True
-                )
+                new_logp, new_values = self._score([rows[i] for i in index.tolist()], value=True)
                 if first_ratio is None:
                     first_ratio = (new_logp.detach() - old_logp[index]).exp().mean().item()
                 adv = advantages[index]

@@ -165,3 +165,35 @@ def test_score_is_the_summed_log_prob_of_each_answer_and_the_value_at_its_prompt
             last = out.hidden_states[-1][0, prompt_len - 1]
             value = policy.value_head(last.float()).squeeze(-1)
             assert values[i].item() == pytest.approx(value.item(), abs=1e-4)
+
+
+def test_ppo_scores_the_token_ids_the_model_sampled_in_the_context_it_saw(tiny_model_dir, tmp_path):
+    """Every row PPO scores is one decoding call: the ids the backend was given, then exactly
+    the ids it drew (an answer cut at the token budget gets no end-of-text added); the text the
+    agent inserts (`<plan>`, `</plan>`) is context only."""
+    trainer = PPOTrainer(
+        _config(tiny_model_dir, tmp_path / "rl", strategy="always"), progress=False
+    )
+    backend, calls = trainer.backend, []
+    generate = backend.generate
+
+    def recording(prompts, max_new_tokens, **kwargs):
+        outs = generate(prompts, max_new_tokens, **kwargs)
+        calls.extend(zip(backend.encode_many(prompts), outs, strict=True))
+        return outs
+
+    backend.generate = recording
+    trainer._start_episodes()
+    transitions, _ = trainer.rollout()
+    rows = [row for transition in trainer._encode(transitions) for row in transition]
+    drawn = {(tuple(context), out.token_ids) for context, out in calls}
+    assert (
+        len(rows) == len(calls) > len(transitions)
+    )  # `always`: a plan call, then (mostly) an action call
+    for ids, context_length in rows:
+        assert (tuple(ids[:context_length]), tuple(ids[context_length:])) in drawn
+    cut = [out for _, out in calls if out.finish_reason == "length"]
+    assert cut and all(not set(out.token_ids) & backend.eos_ids for out in cut)
+    transitions[0]["segments"] = [("", ())]
+    with pytest.raises(ValueError, match="sampled token ids"):
+        trainer._encode(transitions)

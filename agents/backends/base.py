@@ -28,6 +28,8 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str = "stop"  # "stop" (end of text or a stop string) or "length"
+    # the ids the model sampled, end-of-text included (local backends; () where unknown)
+    token_ids: tuple[int, ...] = ()
 
 
 @runtime_checkable

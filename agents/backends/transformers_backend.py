@@ -224,7 +224,9 @@ class TransformersBackend:
                 [t for t in tokens_out if t not in self.eos_ids], skip_special_tokens=True
             )
             text = _cut_at_stop(text, stop)
-            completions.append(Completion(text, len(ids[row]), len(tokens_out), reasons[row]))
+            completions.append(
+                Completion(text, len(ids[row]), len(tokens_out), reasons[row], tuple(tokens_out))
+            )
             self.stats.completion_tokens += len(tokens_out)
         return completions
 
