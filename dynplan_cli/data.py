@@ -37,6 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     prompt.add_argument(
         "--no-map-memory", action="store_true", help="leave out the 'You remember' lines"
     )
+    scale = parser.add_argument_group("spreading the episodes (the same bytes either way)")
+    scale.add_argument("--workers", type=int, default=1, help="local worker processes")
+    scale.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run on Ray: a cluster's address, or alone for a local Ray of --workers CPUs",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -74,7 +84,14 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or data_home() / "datasets" / (
         f"{config.env}-{config.trajectories}x{config.max_steps}-seed{config.seed}"
     )
-    card = generate(config, out, progress=not args.no_progress)
+    if args.workers < 1:
+        raise SystemExit(f"dynplan data: --workers must be >= 1, got {args.workers}")
+    try:
+        card = generate(
+            config, out, progress=not args.no_progress, workers=args.workers, ray=args.ray
+        )
+    except RuntimeError as err:  # Ray missing or unreachable
+        raise SystemExit(f"dynplan data: {err}") from None
     print(f"dataset: {out}")
     for key in ("trajectories", "samples", "plan_rate", "tokens_per_plan"):
         value = card[key]
