@@ -183,6 +183,7 @@ class GoldilocksConfig:
     gate_timesteps: int = 150_000  # PPO steps of each setting's gate (0: no learned gate)
     num_envs: int = 8  # episodes in lockstep per run
     workers: int = 2  # runs in parallel processes
+    ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
     env: str = "crafter"  # crafter, or pogs: then the fields still at Crafter's defaults take
     # POGS's (`POGS_GOLDILOCKS`)
 
@@ -234,6 +235,7 @@ class SteeringConfig:
     temperature: float = 1.0  # the LLM actor's sampling temperature
     num_envs: int = 10  # episodes in lockstep per run
     workers: int = 2  # runs in parallel processes
+    ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
 
 
 def cli_command(

@@ -190,7 +190,7 @@ def run_goldilocks(config: GoldilocksConfig, progress: bool = True) -> dict[str,
     runs = plan_runs(config)
     gates = train_gates(config, progress) if any(r.schedule == "learned" for r in runs) else {}
     jobs = [(config, r, str(gates.get((r.latency, r.noise), "")) or None) for r in runs]
-    summaries = run_jobs(play, jobs, config.workers, "goldilocks runs", progress)
+    summaries = run_jobs(play, jobs, config.workers, "goldilocks runs", progress, config.ray)
     settings = []
     for latency, noise in dict.fromkeys((r.latency, r.noise) for r in runs):
         points = {

@@ -149,7 +149,7 @@ def run_steering(config: SteeringConfig, progress: bool = True) -> dict[str, Any
     started = time.perf_counter()
     runs = plan_runs(config)
     jobs = [(config, run) for run in runs]
-    summaries = run_jobs(play, jobs, config.workers, "steering runs", progress)
+    summaries = run_jobs(play, jobs, config.workers, "steering runs", progress, config.ray)
     actors = []
     for actor in config.actors:
         points = {r.condition: summaries[r] for r in runs if r.actor == actor}

@@ -12,16 +12,24 @@ def run_jobs(
     workers: int,
     desc: str,
     progress: bool = True,
+    ray: str | None = None,
 ) -> dict[Any, Any]:
     """`{key: value}` from `play(job) -> (key, value)` over every job, with a progress bar;
-    `workers > 1` spreads the jobs over that many spawned processes (`play` must pickle)."""
+    `workers > 1` spreads the jobs over that many spawned processes, `ray` over a Ray cluster
+    (`baselines.scale`; `play` must pickle)."""
     from multiprocessing import get_context
 
     from tqdm import tqdm
 
     results: dict[Any, Any] = {}
     with tqdm(total=len(jobs), desc=desc, disable=not progress) as bar:
-        if workers > 1:
+        if ray is not None:
+            from baselines.scale import ordered_map
+
+            for key, value in ordered_map(play, jobs, workers, ray):
+                results[key] = value
+                bar.update()
+        elif workers > 1:
             with get_context("spawn").Pool(workers) as pool:
                 for key, value in pool.imap_unordered(play, jobs):
                     results[key] = value

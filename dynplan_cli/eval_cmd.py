@@ -48,6 +48,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"else {PromptConfig.history_length})",
     )
     parser.add_argument("--submit", action="store_true", help="submit the result when done")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes, each playing chunks of --num-envs seeds with its own agent "
+        "(an OpenAI-compatible --base-url is shared by all)",
+    )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="play the chunks on Ray: a cluster's address, or alone for a local Ray of "
+        "--workers CPUs",
+    )
     parser.add_argument("--no-progress", action="store_true")
     add_backend_arguments(parser)
 
@@ -139,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"dynplan eval: {err}") from None
     if args.num_envs < 1:
         raise SystemExit(f"dynplan eval: --num-envs must be >= 1, got {args.num_envs}")
+    if args.workers < 1:
+        raise SystemExit(f"dynplan eval: --workers must be >= 1, got {args.workers}")
     if args.resume and not args.out:
         raise SystemExit("dynplan eval: --resume needs --out (the run directory to continue)")
     if args.out and not args.resume and any((Path(args.out) / f).exists() for f in RUN_FILES):
@@ -146,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
             f"dynplan eval: {args.out} already holds a run; add --resume to continue it, or "
             "give a new --out"
         )
-    agent = _agent(args, protocol)
+    agent, agent_factory = _agent(args, protocol)
     inner = getattr(agent, "agent", None) or getattr(agent, "actor", agent)  # plans, pairs
     prompt = getattr(inner, "config", None)
     gate = {k: getattr(agent, k) for k in ("latency", "noise") if hasattr(agent, k)}
@@ -159,7 +177,16 @@ def run(args: argparse.Namespace) -> int:
     run = EvaluationRun(
         agent, spec, protocol, out, num_envs=args.num_envs, agent_seed=args.agent_seed
     )
-    result = run.run(resume=args.resume, progress=not args.no_progress)
+    try:
+        result = run.run(
+            resume=args.resume,
+            progress=not args.no_progress,
+            workers=args.workers,
+            ray=args.ray,
+            agent_factory=agent_factory,
+        )
+    except RuntimeError as err:  # Ray missing or unreachable, workers dying again and again
+        raise SystemExit(f"dynplan eval: {err}") from None
     from leaderboard.metrics import compute_metrics
 
     metrics = compute_metrics(result.episodes)
@@ -187,7 +214,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _agent(args: argparse.Namespace, protocol):
-    """The agent `--agent` (and `--plans`) or `--planner`/`--actor` describe, for `protocol`."""
+    """(the agent `--agent` (and `--plans`) or `--planner`/`--actor` describe, for `protocol`;
+    a picklable factory that makes another such agent in a worker)."""
+    import functools
+
     if (args.planner or args.actor) and protocol.family != "crafter":
         raise SystemExit(f"dynplan eval: planner/actor pairs play Crafter, not {protocol.id}")
     if args.planner or args.actor:
@@ -199,22 +229,35 @@ def _agent(args: argparse.Namespace, protocol):
             raise SystemExit(f"dynplan eval: --planner needs --actor ({ACTOR_SPECS})")
         from agents.pair import make_pair
 
+        factory = functools.partial(
+            make_pair,
+            args.planner or "none",
+            args.actor,
+            backend_options=backend_options(args),
+            temperature=args.temperature,
+            seed=args.agent_seed,
+        )
         try:
-            return make_pair(
-                args.planner or "none",
-                args.actor,
-                backend_options=backend_options(args),
-                temperature=args.temperature,
-                seed=args.agent_seed,
-            )
+            return factory(), factory
         except (ValueError, FileNotFoundError) as err:
             raise SystemExit(f"dynplan eval: {err}") from None
     if not args.agent:
         raise SystemExit("dynplan eval: give --agent, or --planner and --actor")
-    return agent_from_args(
-        args,
-        history_length=args.history,
-        seed=args.agent_seed,
-        env=protocol.family,
-        env_kwargs=protocol.make_env_kwargs(),
+    from agents.factory import make_agent
+
+    options = {
+        "history_length": args.history,
+        "seed": args.agent_seed,
+        "env": protocol.family,
+        "env_kwargs": protocol.make_env_kwargs(),
+    }
+    agent = agent_from_args(args, **options)
+    factory = functools.partial(
+        make_agent,
+        args.agent,
+        backend_options=backend_options(args),
+        temperature=args.temperature,
+        plans=args.plans,
+        **options,
     )
+    return agent, factory

@@ -13,6 +13,7 @@ GOLDILOCKS_HELP = {
     "intervals": "the planning intervals K (replan every K steps)",
     "settings": "LATENCY:NOISE pairs (gate only): steps to write a plan, planner noise",
     "gate_timesteps": "PPO steps of each setting's learned gate; 0: no learned gate",
+    "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
     "env": "crafter, or pogs (an LLM agent; the defaults become POGS's: the shipped "
     "pogs-planner on pogs-standard-dev, K up to 16, out experiments/goldilocks-pogs)",
 }
@@ -21,6 +22,7 @@ STEERING_HELP = {
     "actors": "actors to steer: shipped LLM names, expert (the expert's executor), random, "
     "sb3:<policy>",
     "plans": "a directory of plan files (every *.txt) or one plan file",
+    "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
 }
 
 
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         config = config_from_args(GoldilocksConfig, args)
         config.parsed_settings()
         results = run_goldilocks(config, progress=not args.no_progress)
-    except (FileExistsError, ValueError) as err:
+    except (FileExistsError, ValueError, RuntimeError) as err:  # RuntimeError: Ray's
         raise SystemExit(f"dynplan experiment goldilocks: {err}") from None
     for setting in results["settings"]:
         print(f"latency {setting['latency']}, noise {setting['noise']:g}:")
@@ -73,7 +75,7 @@ def run_steering(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(SteeringConfig, args)
         results = run_steering(config, progress=not args.no_progress)
-    except (FileExistsError, FileNotFoundError, ValueError, KeyError) as err:
+    except (FileExistsError, FileNotFoundError, ValueError, KeyError, RuntimeError) as err:
         raise SystemExit(f"dynplan experiment steering: {err}") from None
     for entry in results["actors"]:
         print(f"actor {entry['actor']}:")

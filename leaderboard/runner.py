@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import gymnasium as gym
 
@@ -161,7 +162,17 @@ class EvaluationRun:
         return path
 
     # -- the run -----------------------------------------------------------------------------
-    def run(self, resume: bool = False, progress: bool = True) -> ResultFile:
+    def run(
+        self,
+        resume: bool = False,
+        progress: bool = True,
+        workers: int = 1,
+        ray: str | None = None,
+        agent_factory: Callable[[], Agent] | None = None,
+    ) -> ResultFile:
+        """Play every pending seed; with `workers > 1` or `ray` (`baselines.scale`) the seeds
+        are played in chunks of `num_envs` by agents `agent_factory` makes in each worker, and
+        this process alone writes the files, chunk by chunk in seed order."""
         from tqdm import tqdm
 
         self._prepare(resume)
@@ -171,16 +182,6 @@ class EvaluationRun:
         if not pending:
             self.write_result()
             return self.result()
-        slots = min(self.num_envs, len(pending))
-        envs = [
-            gym.make(self.protocol.env_id, **self.protocol.make_env_kwargs()) for _ in range(slots)
-        ]
-        self.agent.reset(slots)
-        queue = list(pending)
-        running: dict[int, _Episode] = {}
-        observations: dict[int, dict] = {}
-        for slot in range(slots):
-            self._start(slot, queue.pop(0), envs, running, observations)
         bar = tqdm(
             total=len(pending) * self.protocol.max_steps,
             unit="step",
@@ -188,93 +189,160 @@ class EvaluationRun:
             desc=f"{self.agent_spec.name} on {self.protocol.id}",
             dynamic_ncols=True,
         )
-        trajectories = open(self.out_dir / TRAJECTORIES, "a")  # noqa: SIM115
-        generated = plans = steps = 0
-        started = time.perf_counter()
         try:
-            while running:
-                active = sorted(running)
-                tick = time.perf_counter()
-                decisions = self.agent.act(
-                    [observations[s] for s in active], [running[s].info for s in active]
-                )
-                if len(decisions) != len(active):
-                    raise RuntimeError(
-                        f"the agent answered {len(decisions)} decisions for {len(active)} episodes"
+            if workers > 1 or ray is not None:
+                self._run_spread(pending, workers, ray, agent_factory, bar)
+            else:
+                with open(self.out_dir / TRAJECTORIES, "a") as trajectories:
+                    play_episodes(
+                        self.agent,
+                        self.protocol,
+                        pending,
+                        self.num_envs,
+                        trajectories,
+                        self._append_episode,
+                        bar,
                     )
-                ended = []
-                for slot, decision in zip(active, decisions, strict=True):
-                    episode = running[slot]
-                    obs, reward, terminated, truncated, info = envs[slot].step(
-                        decision.env_action()
-                    )
-                    trajectories.write(
-                        json.dumps(
-                            {
-                                "seed": episode.seed,
-                                "step": episode.length,
-                                "observation": observations[slot]["text"],
-                                "raw": decision.raw,
-                                "plan": decision.plan,
-                                "action": decision.action,
-                                "action_name": envs[slot].unwrapped.action_names[decision.action],
-                                "valid": decision.valid,
-                                "reward": reward,
-                                "task_reward": info["task_reward"],
-                                "unlocked": info["unlocked"],
-                                "prompt_tokens": decision.prompt_tokens,
-                                "completion_tokens": decision.completion_tokens,
-                            }
-                        )
-                        + "\n"
-                    )
-                    episode.length += 1
-                    episode.return_ += reward
-                    episode.task_return += info["task_reward"]
-                    episode.prompt_tokens += decision.prompt_tokens
-                    episode.completion_tokens += decision.completion_tokens
-                    episode.invalid_outputs += not decision.valid
-                    episode.info = {**info, "slot": slot, "seed": episode.seed}
-                    observations[slot] = obs
-                    generated += decision.completion_tokens
-                    plans += info["new_plan"]
-                    steps += 1
-                    if terminated or truncated:
-                        ended.append((slot, terminated))
-                share = (time.perf_counter() - tick) / len(active)
-                for slot in active:
-                    running[slot].wall_time += share
-                bar.update(len(active))
-                for slot, terminated in ended:
-                    episode = running.pop(slot)
-                    trajectories.flush()
-                    self._append_episode(episode.record(terminated))
-                    bar.update(self.protocol.max_steps - episode.length)
-                    if queue:
-                        self._start(slot, queue.pop(0), envs, running, observations)
-                elapsed = time.perf_counter() - started
-                bar.set_postfix(
-                    episodes=f"{len(self.episodes)}/{len(self.protocol.seeds)}",
-                    progression=f"{self._mean_progression():.1f}%",
-                    plans_per_100=f"{100 * plans / steps:.1f}",
-                    tokens_per_s=f"{generated / elapsed:.1f}",
-                )
         finally:
-            trajectories.close()
             bar.close()
-            for env in envs:
-                env.close()
         return self.result()
 
-    def _start(self, slot, seed, envs, running, observations) -> None:
-        obs, info = envs[slot].reset(seed=seed)
-        running[slot] = _Episode(seed, info={**info, "slot": slot, "seed": seed})
-        observations[slot] = obs
+    def _run_spread(self, pending, workers, ray, agent_factory, bar) -> None:
+        from baselines.scale import ordered_map
+
+        if agent_factory is None:
+            raise ValueError("spreading episodes over workers needs an agent factory")
+        chunks = [pending[i : i + self.num_envs] for i in range(0, len(pending), self.num_envs)]
+        jobs = [(agent_factory, self.protocol.id, chunk, self.num_envs) for chunk in chunks]
+        for records, lines in ordered_map(play_chunk, jobs, workers, ray):
+            with open(self.out_dir / TRAJECTORIES, "a") as trajectories:
+                trajectories.write(lines)
+            for record in records:
+                self._append_episode(EpisodeRecord.model_validate(record))
+            bar.update(sum(r["length"] for r in records))
+            bar.set_postfix(
+                episodes=f"{len(self.episodes)}/{len(self.protocol.seeds)}",
+                progression=f"{self._mean_progression():.1f}%",
+            )
 
     def _mean_progression(self) -> float:
         if not self.episodes:
             return 0.0
         return 100 * sum(progression(e.achievements) for e in self.episodes) / len(self.episodes)
+
+
+def play_chunk(job: tuple[Callable[[], Agent], str, list[int], int]) -> tuple[list[dict], str]:
+    """A worker's share of a spread run: (episode records, trajectory lines) of `seeds`."""
+    import io
+
+    from leaderboard.protocols import get_protocol
+
+    agent_factory, protocol_id, seeds, num_envs = job
+    records: list[EpisodeRecord] = []
+    trajectories = io.StringIO()
+    play_episodes(
+        agent_factory(), get_protocol(protocol_id), seeds, num_envs, trajectories, records.append
+    )
+    return [r.model_dump(by_alias=True) for r in records], trajectories.getvalue()
+
+
+def play_episodes(
+    agent: Agent,
+    protocol: Protocol,
+    seeds: list[int],
+    num_envs: int,
+    trajectories: TextIO,
+    on_episode: Callable[[EpisodeRecord], None],
+    bar: Any = None,
+) -> None:
+    """Play `seeds` with `num_envs` envs in lockstep: a line per step to `trajectories`, each
+    finished episode's record to `on_episode` (flushed trajectories first)."""
+    slots = min(num_envs, len(seeds))
+    envs = [gym.make(protocol.env_id, **protocol.make_env_kwargs()) for _ in range(slots)]
+    agent.reset(slots)
+    queue = list(seeds)
+    running: dict[int, _Episode] = {}
+    observations: dict[int, dict] = {}
+    for slot in range(slots):
+        _start(slot, queue.pop(0), envs, running, observations)
+    generated = plans = steps = 0
+    started = time.perf_counter()
+    try:
+        while running:
+            active = sorted(running)
+            tick = time.perf_counter()
+            decisions = agent.act(
+                [observations[s] for s in active], [running[s].info for s in active]
+            )
+            if len(decisions) != len(active):
+                raise RuntimeError(
+                    f"the agent answered {len(decisions)} decisions for {len(active)} episodes"
+                )
+            ended = []
+            for slot, decision in zip(active, decisions, strict=True):
+                episode = running[slot]
+                obs, reward, terminated, truncated, info = envs[slot].step(decision.env_action())
+                trajectories.write(
+                    json.dumps(
+                        {
+                            "seed": episode.seed,
+                            "step": episode.length,
+                            "observation": observations[slot]["text"],
+                            "raw": decision.raw,
+                            "plan": decision.plan,
+                            "action": decision.action,
+                            "action_name": envs[slot].unwrapped.action_names[decision.action],
+                            "valid": decision.valid,
+                            "reward": reward,
+                            "task_reward": info["task_reward"],
+                            "unlocked": info["unlocked"],
+                            "prompt_tokens": decision.prompt_tokens,
+                            "completion_tokens": decision.completion_tokens,
+                        }
+                    )
+                    + "\n"
+                )
+                episode.length += 1
+                episode.return_ += reward
+                episode.task_return += info["task_reward"]
+                episode.prompt_tokens += decision.prompt_tokens
+                episode.completion_tokens += decision.completion_tokens
+                episode.invalid_outputs += not decision.valid
+                episode.info = {**info, "slot": slot, "seed": episode.seed}
+                observations[slot] = obs
+                generated += decision.completion_tokens
+                plans += info["new_plan"]
+                steps += 1
+                if terminated or truncated:
+                    ended.append((slot, terminated))
+            share = (time.perf_counter() - tick) / len(active)
+            for slot in active:
+                running[slot].wall_time += share
+            if bar is not None:
+                bar.update(len(active))
+            for slot, terminated in ended:
+                episode = running.pop(slot)
+                trajectories.flush()
+                on_episode(episode.record(terminated))
+                if bar is not None:
+                    bar.update(protocol.max_steps - episode.length)
+                if queue:
+                    _start(slot, queue.pop(0), envs, running, observations)
+            if bar is not None:
+                elapsed = time.perf_counter() - started
+                bar.set_postfix(
+                    plans_per_100=f"{100 * plans / steps:.1f}",
+                    tokens_per_s=f"{generated / elapsed:.1f}",
+                )
+    finally:
+        for env in envs:
+            env.close()
+
+
+def _start(slot, seed, envs, running, observations) -> None:
+    obs, info = envs[slot].reset(seed=seed)
+    running[slot] = _Episode(seed, info={**info, "slot": slot, "seed": seed})
+    observations[slot] = obs
 
 
 def _write_atomic(path: Path, text: str) -> None:
