@@ -6,6 +6,9 @@ A finished episode's record is appended to `episodes.jsonl` (flushed and fsynced
 takes the protocol's next seed. `result.json` is rewritten atomically after every episode, so
 killing the process at any moment loses no finished episode; `resume=True` carries on from
 `episodes.jsonl`, dropping the trajectory lines of the episodes that were cut short.
+Spread over worker processes or Ray (`run(workers=..., ray=...)`), each worker plays chunks of
+seeds with its own agent (`play_chunk`) and this process alone writes, chunk by chunk in seed
+order, so the records are those of a one-process run.
 
 Runner-owned keys in the infos the agent sees: `slot` (which running episode) and `seed`.
 """
