@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -146,7 +147,7 @@ def test_pogs_data_parses_back_to_the_experts_moves_and_plans(tmp_path, env):
         assert (parsed.plan or "") == sample["meta"]["plan"]
         assert answer.endswith(f"Action: {sample['meta']['action']}")
     dynamic = [s for s in samples if s["meta"]["schedule"] == "dynamic"]
-    for before, after in zip(dynamic, dynamic[1:], strict=False):
+    for before, after in itertools.pairwise(dynamic):
         if after["meta"]["seed"] == before["meta"]["seed"]:  # a plan exactly when the goal moves
             changed = after["meta"]["subgoal"] != before["meta"]["subgoal"]
             assert bool(after["meta"]["plan"]) == changed
