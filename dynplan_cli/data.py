@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-POGS_MAX_STEPS = 30  # as the POGS protocols
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from baselines.planning_data import DataConfig
-
     parser.add_argument("env", choices=("crafter", "pogs", "pogs-hard"))
     parser.add_argument("--out", default=None, help="default: <data dir>/datasets/<name>")
     parser.add_argument("--trajectories", type=int, default=None, help="default 128")
@@ -17,7 +13,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-steps",
         type=int,
         default=None,
-        help=f"episode cap; default {DataConfig.max_steps} (Crafter), {POGS_MAX_STEPS} (POGS)",
+        help="episode cap; default 250 (Crafter), the POGS protocols' 30 (POGS)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--first-env-seed", type=int, default=10_000)
@@ -66,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_steps is not None:
         sizes["max_steps"] = args.max_steps
     elif args.env != "crafter":
-        sizes["max_steps"] = POGS_MAX_STEPS
+        from leaderboard.protocols import get_protocol
+
+        sizes["max_steps"] = get_protocol("pogs-standard").max_steps
     for key in ("history", "recent_actions"):
         if getattr(args, key) is not None:
             sizes["history_length" if key == "history" else key] = getattr(args, key)

@@ -40,6 +40,28 @@ def test_console_script_help():
         assert command in result.stdout
 
 
+def test_help_imports_no_work_modules_and_says_the_data_defaults():
+    """Building the parser stays light: no training stack, data generator or Ray."""
+    code = (
+        "import sys, dynplan_cli\n"
+        "try:\n    dynplan_cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'torch', 'transformers', 'baselines.planning_data', 'ray'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    from baselines.planning_data import DataConfig
+    from leaderboard.protocols import get_protocol
+
+    data = subprocess.run(
+        [sys.executable, "-m", "dynplan_cli", "data", "--help"], capture_output=True, text=True
+    ).stdout
+    assert f"default {DataConfig.max_steps} (Crafter)" in " ".join(data.split())
+    assert get_protocol("pogs-standard").max_steps == 30 and "protocols' 30" in data
+
+
 def test_main_job_with_the_random_agent_and_a_tiny_model(capsys, tiny_model_dir, tmp_path):
     """`dynplan demo` end to end (random, and an LLM agent on a tiny model for speed)."""
     assert (
