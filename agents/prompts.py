@@ -49,9 +49,15 @@ class PromptConfig:
     max_plan_tokens: int = 64
     max_action_tokens: int = 12
     env: str = "crafter"  # whose wording (`WORDING_FILES`): crafter or pogs
+    # Crafter: the text preset the observations are written in (`TEXT_PRESETS`); a model is
+    # trained on one, while a protocol pins the one it is scored on
+    text_options: str = "dynplan"
 
     def __post_init__(self) -> None:
         wording(self.env)  # an unknown env fails here
+        from dynplan_gym.text_observation import text_preset
+
+        text_preset(self.text_options)  # an unknown preset fails here
         if (
             min(self.history_length, self.recent_actions) < 0
             or min(self.max_plan_tokens, self.max_action_tokens) < 1

@@ -78,6 +78,7 @@ class DataConfig:
     history_length: int = PromptConfig.history_length
     recent_actions: int = PromptConfig.recent_actions
     map_memory: bool = True  # the "You remember" lines (Crafter)
+    text_options: str = PromptConfig.text_options  # Crafter's observation text preset
     env: str = "crafter"  # a key of DATA_ENVS
 
     @property
@@ -91,6 +92,7 @@ class DataConfig:
             recent_actions=self.recent_actions,
             remembered_kinds=PromptConfig.remembered_kinds if self.map_memory and crafter else (),
             env=self.family,
+            text_options=self.text_options,
         )
 
     def __post_init__(self) -> None:
@@ -131,6 +133,7 @@ def data_command(config: DataConfig) -> str:
         for flag, value, default in (
             ("history", config.history_length, PromptConfig.history_length),
             ("recent-actions", config.recent_actions, PromptConfig.recent_actions),
+            ("text-options", config.text_options, PromptConfig.text_options),
         )
         if value != default
     )
@@ -150,8 +153,10 @@ def _env_and_expert(config: DataConfig):
     if config.family == "crafter":
         from agents.expert import ExpertAgent
         from dynplan_gym.crafter_env import DynPlanCrafterEnv
+        from dynplan_gym.text_observation import text_preset
 
-        return DynPlanCrafterEnv(length=config.max_steps), ExpertAgent()
+        text = text_preset(config.text_options).env_kwargs()
+        return DynPlanCrafterEnv(length=config.max_steps, **text), ExpertAgent()
     import gymnasium as gym
 
     from agents.pogs_expert import POGSExpertAgent

@@ -231,6 +231,7 @@ class PPOTrainer:
         from agents.backends.transformers_backend import TransformersBackend
         from agents.llm_agent import LLMAgent
         from agents.models import checkpoint_prompt_config
+        from dynplan_gym.text_observation import text_preset
 
         self.config, self.progress = config, progress
         self.device = resolve_device(config.device)
@@ -244,18 +245,15 @@ class PPOTrainer:
         self.backend = TransformersBackend.from_model(
             self.policy.model, self.policy.tokenizer, seed=config.seed, name=config.model
         )
-        self.agent = LLMAgent(
-            self.backend,
-            config.strategy,
-            checkpoint_prompt_config(config.adapter or config.model),  # as SFT trained it
-            temperature=config.temperature,
-        )
+        prompt = checkpoint_prompt_config(config.adapter or config.model)  # as SFT trained it
+        self.agent = LLMAgent(self.backend, config.strategy, prompt, temperature=config.temperature)
         self.envs = [
             gym.make(
                 "DynPlanCrafter-v0",
                 length=config.episode_length,
                 plan_cost_per_plan=config.plan_cost_per_plan,
                 plan_cost_per_token=config.plan_cost_per_token,
+                **text_preset(prompt.text_options).env_kwargs(),  # the text SFT read
             )
             for _ in range(config.num_envs)
         ]

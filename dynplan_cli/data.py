@@ -33,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     prompt.add_argument(
         "--no-map-memory", action="store_true", help="leave out the 'You remember' lines"
     )
+    prompt.add_argument(
+        "--text-options",
+        default=None,
+        help="Crafter's observation text: dynplan (default, the env's) or balrog (BALROG's, as "
+        "crafter-balrog shows it)",
+    )
     scale = parser.add_argument_group("spreading the episodes (the same bytes either way)")
     scale.add_argument("--workers", type=int, default=1, help="local worker processes")
     scale.add_argument(
@@ -65,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         from leaderboard.protocols import get_protocol
 
         sizes["max_steps"] = get_protocol("pogs-standard").max_steps
-    for key in ("history", "recent_actions"):
+    for key in ("history", "recent_actions", "text_options"):
         if getattr(args, key) is not None:
             sizes["history_length" if key == "history" else key] = getattr(args, key)
     try:

@@ -41,7 +41,8 @@ class DynPlanCrafterEnv(gym.Env):
         plan_tokenizer: None (a fixed, model-independent count), a callable `str -> int`, or a
             local Hugging Face tokenizer directory.
         max_plan_chars: the longest plan accepted.
-        unique_items, precise_location, skip_items, edge_only_items: text options (BALROG's).
+        unique_items, precise_location, skip_items, edge_only_items, text_style: text options
+            (`dynplan_gym.text_observation`; defaults: its `dynplan` preset).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 10}
@@ -60,10 +61,11 @@ class DynPlanCrafterEnv(gym.Env):
         plan_cost_per_token: float = DEFAULT_PER_TOKEN,
         plan_tokenizer: str | Callable[[str], int] | None = None,
         max_plan_chars: int = 2048,
-        unique_items: bool = True,
-        precise_location: bool = False,
-        skip_items: Sequence[str] = ("grass", "sand", "path"),
-        edge_only_items: Sequence[str] = ("water",),
+        unique_items: bool = TextOptions.unique_items,
+        precise_location: bool = TextOptions.precise_location,
+        skip_items: Sequence[str] = TextOptions.skip_items,
+        edge_only_items: Sequence[str] = TextOptions.edge_only_items,
+        text_style: str = TextOptions.style,
     ) -> None:
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
@@ -87,7 +89,13 @@ class DynPlanCrafterEnv(gym.Env):
         )
         self._describer = CrafterTextDescriber(
             self._core.view_grid,
-            TextOptions(unique_items, precise_location, tuple(skip_items), tuple(edge_only_items)),
+            TextOptions(
+                unique_items,
+                precise_location,
+                tuple(skip_items),
+                tuple(edge_only_items),
+                text_style,
+            ),
         )
         self.action_space = spaces.Dict(
             {"action": spaces.Discrete(NUM_ACTIONS), "plan": FreeText(max_plan_chars)}

@@ -23,6 +23,7 @@ class Protocol:
     plan_cost_per_plan: float
     plan_cost_per_token: float
     env_kwargs: dict[str, Any] = field(default_factory=dict)
+    text_options: str | None = None  # Crafter: the pinned text preset (`TEXT_PRESETS`)
 
     @property
     def family(self) -> str:
@@ -33,8 +34,14 @@ class Protocol:
 
     def make_env_kwargs(self) -> dict[str, Any]:
         """The kwargs every env of this protocol is made with."""
+        text = {}
+        if self.text_options is not None:
+            from dynplan_gym.text_observation import text_preset
+
+            text = text_preset(self.text_options).env_kwargs()
         return {
             **self.env_kwargs,
+            **text,
             LENGTH_KWARG[self.family]: self.max_steps,
             "plan_cost_per_plan": self.plan_cost_per_plan,
             "plan_cost_per_token": self.plan_cost_per_token,
@@ -67,7 +74,10 @@ def _load() -> dict[str, Protocol]:
             plan_cost_per_plan=entry["plan_cost_per_plan"],
             plan_cost_per_token=entry["plan_cost_per_token"],
             env_kwargs=entry.get("env_kwargs", {}),
+            text_options=entry.get("text_options"),
         )
+        if (protocols[pid].family == "crafter") != (protocols[pid].text_options is not None):
+            raise ValueError(f"protocol {pid}: Crafter protocols, and only they, pin text_options")
     return protocols
 
 

@@ -1,17 +1,21 @@
 """The result file: what an evaluation writes and `dynplan submit` checks.
 
-Validation goes beyond types: the schema version must be this one, the protocol must be known
-and of the recorded version, every protocol seed must appear exactly once, and each episode
-must be internally consistent: its return equals its task return minus the protocol's plan
-costs; counts (plans, invalid outputs, each achievement's) fit its length; its achievements are
-the protocol's game's; and its task return is what the game can pay for what it unlocked.
+Validation goes beyond types: the schema version must be one this code reads, the protocol must
+be known and of the recorded version, every protocol seed must appear exactly once, and each
+episode must be internally consistent: its return equals its task return minus the protocol's
+plan costs; counts (plans, invalid outputs, each achievement's) fit its length; its achievements
+are the protocol's game's; and its task return is what the game can pay for what it unlocked.
 Crafter pays +1 for each step that unlocks something new (two achievements unlocked in one step
-pay 1), plus a tenth of each change in health, which starts at 9 and ends at 0 or more: the
-task return lies in [min(unlocked, 1) - 0.9, unlocked]. POGS pays +100 at the target, which
-ends the episode (so `terminated` is a success), and takes 1 per invalid move and the
-protocol's step and revisit penalties per step: it lies in [100 r - length (1 + penalties),
-100 r], r = 1 for a success, else 0.
+pay 1), plus a tenth of each change in health, which starts at 9 and ends at 0 or more: the task
+return lies in [min(unlocked, 1) - 0.9, unlocked]. POGS pays +100 at the target, which ends the
+episode (so `terminated` is a success), and takes 1 per invalid move and the protocol's step and
+revisit penalties per step: it lies in [100 r - length (1 + penalties), 100 r], r = 1 for a
+success, else 0.
 The size of a result file is bounded where it is read (`leaderboard.store.MAX_RESULT_BYTES`).
+
+Schema versions: 2 records a Crafter protocol's text options in its `env_kwargs`; 1 did not,
+and every Crafter result of version 1 was played with the `dynplan` text options (the env's
+defaults, unchanged from the first release to version 2), which reading fills in.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dynplan_gym.achievements import ACHIEVEMENT_SETS, achievement_set
 from leaderboard.protocols import get_protocol
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMA_VERSIONS = (1, 2)
 TOLERANCE = 1e-6  # float error allowed in sums of rewards
 
 
@@ -125,12 +130,34 @@ class ResultFile(BaseModel):
     @field_validator("schema_version")
     @classmethod
     def _known_version(cls, value: int) -> int:
-        if value != SCHEMA_VERSION:
+        if value not in READABLE_SCHEMA_VERSIONS:
             raise ValueError(
-                f"schema_version {value} is unknown; this dynplan-gym reads version "
-                f"{SCHEMA_VERSION}"
+                f"schema_version {value} is unknown; this dynplan-gym reads versions "
+                f"{', '.join(map(str, READABLE_SCHEMA_VERSIONS))}"
             )
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Version 1 Crafter results: fill in the text options they were played with."""
+        if not isinstance(data, dict) or data.get("schema_version") != 1:
+            return data
+        protocol = data.get("protocol")
+        if not isinstance(protocol, dict) or not isinstance(protocol.get("env_kwargs"), dict):
+            return data
+        from dynplan_gym import env_family
+        from dynplan_gym.text_observation import text_preset
+
+        try:
+            family = env_family(str(protocol.get("env_id")))
+        except ValueError:
+            return data  # the field checks report the unknown env
+        if family != "crafter":
+            return data
+        legacy = text_preset("dynplan").env_kwargs()
+        env_kwargs = {**legacy, **protocol["env_kwargs"]}
+        return {**data, "protocol": {**protocol, "env_kwargs": env_kwargs}}
 
     @model_validator(mode="after")
     def _matches_protocol(self) -> ResultFile:

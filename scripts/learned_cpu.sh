@@ -11,6 +11,7 @@ set -euo pipefail
 DYNPLAN=${DYNPLAN:-.venv/bin/dynplan}
 RUN=${RUN:-${DYNPLAN_HOME:-$HOME/.dynplan}/recipes/crafter-cpu}
 PROTOCOL=${PROTOCOL:-crafter-balrog-dev}
+TEXT=${TEXT:-balrog}  # the data's observation text: the one crafter-balrog(-dev) shows
 TRAJECTORIES=${TRAJECTORIES:-96}  # expert episodes, whole (up to MAX_STEPS)
 MAX_STEPS=${MAX_STEPS:-1000}
 MODEL=${MODEL:-scratch:small}
@@ -24,7 +25,7 @@ mkdir -p "$RUN"
 
 data() {  # $1: out, $2: schedules
   [ -f "$RUN/$1/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
-    --max-steps "$MAX_STEPS" --schedules "$2" --out "$RUN/$1"
+    --max-steps "$MAX_STEPS" --schedules "$2" --text-options "$TEXT" --out "$RUN/$1"
 }
 sft() {  # $1: data, $2: out
   $DYNPLAN train sft --data "$RUN/$1" --model "$MODEL" --out "$RUN/$2" --resume \

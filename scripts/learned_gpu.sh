@@ -38,6 +38,7 @@ RL_UPDATES=${RL_UPDATES:-4}
 RL_ENVS=${RL_ENVS:-64}
 RL_STEPS=${RL_STEPS:-16}
 PROTOCOL=${PROTOCOL:-crafter-balrog}
+TEXT=${TEXT:-balrog}  # the data's observation text: the one crafter-balrog shows
 EVAL_ENVS=${EVAL_ENVS:-10}
 EVAL_SFT=${EVAL_SFT:-0}
 mkdir -p "$RUN"
@@ -47,7 +48,7 @@ card() {  # $1: a card.json, $2: a Python expression of its contents `c`
 }
 
 [ -f "$RUN/data/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
-  --max-steps "$MAX_STEPS" --schedules every=1,dynamic=1 --out "$RUN/data"
+  --max-steps "$MAX_STEPS" --schedules every=1,dynamic=1 --text-options "$TEXT" --out "$RUN/data"
 
 $DYNPLAN train sft --data "$RUN/data" --model "$MODEL" --out "$RUN/sft" --resume \
   --max-steps "$SFT_STEPS" --batch-size "$SFT_BATCH" --lora-rank "$LORA_RANK" --group-by-length \

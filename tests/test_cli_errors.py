@@ -98,5 +98,5 @@ def test_the_console_script_exits_with_2_and_prints_only_the_line(tmp_path):
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().splitlines() == [
         "dynplan submit: rejected: invalid result file: schema_version: Value error, "
-        "schema_version 99 is unknown; this dynplan-gym reads version 1"
+        "schema_version 99 is unknown; this dynplan-gym reads versions 1, 2"
     ]

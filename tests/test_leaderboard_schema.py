@@ -179,3 +179,33 @@ def test_a_name_never_leaves_the_submissions_directory(tmp_path):
     for name in ("../../evil", "/etc/passwd", "..", "a/b\\c"):
         written = add_to_repository(validate_result(result(name=name)), tmp_path)
         assert written.parent == tmp_path and written.is_file()
+
+
+def test_crafter_protocols_pin_their_text_and_results_record_it():
+    from dynplan_gym.text_observation import text_preset
+
+    for protocol in PROTOCOLS.values():
+        if protocol.family == "crafter":
+            kwargs = protocol.make_env_kwargs()
+            assert kwargs["text_style"] == protocol.text_options
+            assert {k: kwargs[k] for k in text_preset("dynplan").env_kwargs()} == text_preset(
+                protocol.text_options
+            ).env_kwargs()
+    assert get_protocol("crafter-balrog").text_options == "balrog"
+    assert get_protocol("crafter-balrog-dev").text_options == "balrog"
+    assert get_protocol("crafter-full").text_options == "dynplan"
+
+
+def test_a_version_1_result_reads_with_the_text_it_was_played_with():
+    legacy = result()
+    for key in ("text_style", "unique_items", "precise_location", "skip_items", "edge_only_items"):
+        del legacy["protocol"]["env_kwargs"][key]
+    with pytest.raises(ValueError, match="recorded settings differ"):
+        validate_result(legacy)  # version 2 must record them
+    validated = validate_result({**legacy, "schema_version": 1})
+    assert validated.protocol.env_kwargs["text_style"] == "dynplan"
+    # A version 1 result that records other text options still differs from the protocol.
+    other = {**legacy, "schema_version": 1}
+    other["protocol"]["env_kwargs"]["skip_items"] = []
+    with pytest.raises(ValueError, match="recorded settings differ"):
+        validate_result(other)

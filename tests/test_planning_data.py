@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -112,13 +113,17 @@ def test_cli_prints_the_card(tmp_path, capsys):
     assert "samples" in out and "plan_rate" in out and (tmp_path / "card.json").exists()
 
 
+def _assert_the_command_regenerates(card: dict, first: Path, second: Path) -> None:
+    """The card's `dynplan data` command writes `first`'s samples again, byte for byte."""
+    argv = [*card["command"].split()[1:], "--out", str(second), "--no-progress"]
+    assert main(argv) == 0
+    assert (first / "samples.jsonl").read_bytes() == (second / "samples.jsonl").read_bytes()
+
+
 def test_the_cards_command_regenerates_the_same_samples(tmp_path):
     config = DataConfig(schedule_weights={"every": 2, "never": 1}, seed=3, **SMALL)
     card = generate(config, tmp_path / "a", progress=False)
-    argv = [*card["command"].split()[1:], "--out", str(tmp_path / "b"), "--no-progress"]
-    assert main(argv) == 0
-    files = [(tmp_path / d / "samples.jsonl").read_bytes() for d in "ab"]
-    assert files[0] == files[1]
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
 
 
 def test_the_prompt_is_an_option_the_card_records_and_its_command_repeats(tmp_path):
@@ -129,13 +134,27 @@ def test_the_prompt_is_an_option_the_card_records_and_its_command_repeats(tmp_pa
     user = [s["messages"][1]["content"] for s in _samples(tmp_path / "a")]
     assert any("Step 1 observation" in u for u in user)
     assert not any("You remember" in u or "last actions" in u for u in user)
-    argv = [*card["command"].split()[1:], "--out", str(tmp_path / "b"), "--no-progress"]
-    assert main(argv) == 0
-    assert (tmp_path / "a/samples.jsonl").read_bytes() == (
-        tmp_path / "b/samples.jsonl"
-    ).read_bytes()
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
     default = generate(DataConfig(**SMALL), tmp_path / "c", progress=False)
     assert any("You remember" in s["messages"][1]["content"] for s in _samples(tmp_path / "c"))
     assert "--history" not in default["command"] and "--no-map-memory" not in default["command"]
     with pytest.raises(ValueError, match="recent_actions"):
         DataConfig(recent_actions=-1, **SMALL)
+
+
+def test_the_observation_text_is_a_preset_the_card_records_and_its_command_repeats(tmp_path):
+    config = DataConfig(text_options="balrog", **SMALL)
+    card = generate(config, tmp_path / "a", progress=False)
+    assert card["prompt"]["text_options"] == "balrog" and "--text-options balrog" in card["command"]
+    user = [s["messages"][1]["content"] for s in _samples(tmp_path / "a")]
+    assert "Current observation (step 0):\nYour status:\n" in user[0]  # BALROG's layout
+    assert any("- grass " in u for u in user)  # BALROG's options list open ground
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
+    default = generate(DataConfig(**SMALL), tmp_path / "c", progress=False)
+    assert (
+        default["prompt"]["text_options"] == "dynplan"
+        and "--text-options" not in default["command"]
+    )
+    assert not any("- grass " in s["messages"][1]["content"] for s in _samples(tmp_path / "c"))
+    with pytest.raises(ValueError, match="expected one of"):
+        DataConfig(text_options="BALROG", **SMALL)

@@ -197,3 +197,18 @@ def test_ppo_scores_the_token_ids_the_model_sampled_in_the_context_it_saw(tiny_m
     transitions[0]["segments"] = [("", ())]
     with pytest.raises(ValueError, match="sampled token ids"):
         trainer._encode(transitions)
+
+
+def test_rl_plays_in_the_observation_text_its_model_was_trained_on(tiny_model_dir, tmp_path):
+    import shutil
+
+    from agents.prompts import PromptConfig
+
+    model = tmp_path / "sft"
+    shutil.copytree(tiny_model_dir, model)
+    prompt = PromptConfig(text_options="balrog").to_dict()
+    (model / "card.json").write_text(json.dumps({"prompt": prompt}))
+    trainer = PPOTrainer(_config(model, tmp_path / "rl"), progress=False)
+    assert {env.unwrapped._describer.options.style for env in trainer.envs} == {"balrog"}
+    plain = PPOTrainer(_config(tiny_model_dir, tmp_path / "rl-plain"), progress=False)
+    assert plain.envs[0].unwrapped._describer.options.style == "dynplan"

@@ -15,6 +15,7 @@ import numpy as np
 
 from dynplan_gym.crafter_core import make_deterministic
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
+from dynplan_gym.text_observation import text_preset
 
 SEEDS = (0, 1, 2, 3, 4, 5, 6, 7)
 STEPS = 100
@@ -64,6 +65,16 @@ def _gym_step(env, action) -> bool:
 def test_dynplan_step_text(benchmark, compare):
     benchmark.group = "env.step (100 steps)"
     _step_rounds(benchmark, DynPlanCrafterEnv, lambda env, s: env.reset(seed=s), _gym_step)
+    compare(benchmark, "env.step")
+
+
+def test_dynplan_step_balrog_text(benchmark, compare):
+    """The same steps in BALROG's text (`crafter-balrog`): every kind listed, scan order."""
+    benchmark.group = "env.step (100 steps)"
+    balrog = text_preset("balrog").env_kwargs()
+    _step_rounds(
+        benchmark, lambda: DynPlanCrafterEnv(**balrog), lambda env, s: env.reset(seed=s), _gym_step
+    )
     compare(benchmark, "env.step")
 
 
