@@ -58,6 +58,8 @@ class PromptConfig:
         from dynplan_gym.text_observation import text_preset
 
         text_preset(self.text_options)  # an unknown preset fails here
+        if self.env != "crafter" and self.text_options != "dynplan":
+            raise ValueError(f"text_options are Crafter's; {self.env} has none to choose")
         if (
             min(self.history_length, self.recent_actions) < 0
             or min(self.max_plan_tokens, self.max_action_tokens) < 1

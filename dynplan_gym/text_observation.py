@@ -3,7 +3,8 @@
 The description covers the local window crafter shows (9x7 cells by default): the nearest cell
 of each kind with its distance and compass direction, what the player faces, whether the player
 sleeps or died, then its status and inventory. Cells outside the map are padding: they are never
-listed, and facing one says so. The sentences live in `data/crafter_text.toml`.
+listed, and facing one says so (BALROG's style: "nothing"). The sentences live in
+`data/crafter_text.toml`.
 
 Options (as in BALROG's Crafter wrapper, plus the style):
   unique_items      list only the nearest cell of each kind (else every cell)
@@ -30,6 +31,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -80,10 +82,12 @@ class TextOptions:
 
 # Named option sets; a protocol pins one by name. `balrog` is BALROG's published Crafter config
 # (`skip_items: []`, `edge_only_items: []`, `unique_items: True`, `precise_location: False`).
-TEXT_PRESETS: dict[str, TextOptions] = {
-    "dynplan": TextOptions(),
-    "balrog": TextOptions(skip_items=(), edge_only_items=(), style="balrog"),
-}
+TEXT_PRESETS: Mapping[str, TextOptions] = MappingProxyType(
+    {
+        "dynplan": TextOptions(),
+        "balrog": TextOptions(skip_items=(), edge_only_items=(), style="balrog"),
+    }
+)
 
 
 def text_preset(name: str) -> TextOptions:
@@ -122,13 +126,13 @@ class CrafterTextDescriber:
 
     def __init__(self, view_grid: tuple[int, int], options: TextOptions = TextOptions()):
         self.options = options
-        self.balrog = options.style == "balrog"
+        self._balrog_style = options.style == "balrog"
         self.wording = {**TEXT, **TEXT["styles"].get(options.style, {})}
         width, height = view_grid
         self._center = (width // 2, height // 2)
         cx, cy = self._center
         cells = [(x, y) for x in range(width) for y in range(height) if (x, y) != self._center]
-        if not self.balrog:
+        if not self._balrog_style:
             # Nearest first (Manhattan, then Euclidean, then north-first, west-first).
             cells.sort(
                 key=lambda c: (
@@ -153,7 +157,7 @@ class CrafterTextDescriber:
     def _edges(self, padded_window: np.ndarray) -> np.ndarray:
         """Cells with a 4-neighbour of another kind inside the map (BALROG: inside the window)."""
         window = padded_window[1:-1, 1:-1]
-        if self.balrog:
+        if self._balrog_style:
             # Neighbours beyond the window's rim do not count: pad with the cell's own kind.
             padded_window = np.pad(window, 1, mode="edge")
         border = np.zeros(window.shape, bool)
@@ -206,44 +210,44 @@ class CrafterTextDescriber:
         dead: bool = False,
     ) -> str:
         """The whole observation text."""
-        text = self.wording
+        words = self.wording
         items = self.visible_items(padded_window)
         if items:
-            see = [text["see_header"]]
-            see += [text["see_item"].format(name=n, location=loc) for n, loc in items]
+            see = [words["see_header"]]
+            see += [words["see_item"].format(name=n, location=loc) for n, loc in items]
         else:
-            see = [text["see_nothing"]]
+            see = [words["see_nothing"]]
         cx, cy = self._center
         front = int(padded_window[cx + 1 + facing[0], cy + 1 + facing[1]])
-        if front == OUTSIDE_ID:
-            facing_line = text["facing_border"]
-        elif self.balrog and self._skip[front]:
-            facing_line = text["facing"].format(name=text["nothing"])
+        if self._balrog_style and self._skip[front]:  # skipped kinds and the map's outside
+            facing_line = words["facing"].format(name=words["nothing"])
+        elif front == OUTSIDE_ID:
+            facing_line = words["facing_border"]
         else:
-            facing_line = text["facing"].format(name=SEMANTIC_NAMES[front])
-        status = [text["status_header"]]
+            facing_line = words["facing"].format(name=SEMANTIC_NAMES[front])
+        status = [words["status_header"]]
         status += [
-            text["status_item"].format(name=v, value=inventory[v], max=VITAL_MAX) for v in VITALS
+            words["status_item"].format(name=v, value=inventory[v], max=VITAL_MAX) for v in VITALS
         ]
         held = [(k, n) for k, n in inventory.items() if k not in VITALS and n > 0]
         if held:
-            owned = [text["inventory_header"]]
-            owned += [text["inventory_item"].format(name=k, value=n) for k, n in held]
+            owned = [words["inventory_header"]]
+            owned += [words["inventory_item"].format(name=k, value=n) for k, n in held]
         else:
-            owned = [text["inventory_empty"]]
-        if self.balrog:
+            owned = [words["inventory_empty"]]
+        if self._balrog_style:
             # BALROG's layout: vitals and inventory, then the condition (sleeping first) set off
             # by three blank lines, the view and the facing sentence.
-            condition = text["sleeping"] if sleeping else text["dead"] if dead else ""
+            condition = words["sleeping"] if sleeping else words["dead"] if dead else ""
             lines = [*status, "", *owned]
             if condition:
                 lines += [condition, "", "", ""]
             return "\n".join([*lines, *see, "", facing_line])
         lines = []
         if dead:
-            lines += [text["dead"], ""]
+            lines += [words["dead"], ""]
         elif sleeping:
-            lines += [text["sleeping"], ""]
+            lines += [words["sleeping"], ""]
         if night:
-            lines += [text["night"], ""]
+            lines += [words["night"], ""]
         return "\n".join([*lines, *see, "", facing_line, "", *status, "", *owned])

@@ -78,6 +78,10 @@ def _load() -> dict[str, Protocol]:
         )
         if (protocols[pid].family == "crafter") != (protocols[pid].text_options is not None):
             raise ValueError(f"protocol {pid}: Crafter protocols, and only they, pin text_options")
+        if protocols[pid].text_options is not None:
+            from dynplan_gym.text_observation import text_preset
+
+            text_preset(protocols[pid].text_options)  # an unknown preset fails at load
     return protocols
 
 

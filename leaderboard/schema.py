@@ -15,7 +15,8 @@ The size of a result file is bounded where it is read (`leaderboard.store.MAX_RE
 
 Schema versions: 2 records a Crafter protocol's text options in its `env_kwargs`; 1 did not,
 and every Crafter result of version 1 was played with the `dynplan` text options (the env's
-defaults, unchanged from the first release to version 2), which reading fills in.
+defaults, unchanged from the first release to version 2). Reading a version 1 result upgrades
+it: the options are filled in and it is a version 2 result from then on (stored as such).
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class ProtocolSpec(BaseModel):
 class ResultFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = Field(SCHEMA_VERSION, strict=True)
     protocol: ProtocolSpec
     agent: AgentSpec
     episodes: list[EpisodeRecord]
@@ -140,11 +141,14 @@ class ResultFile(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _upgrade(cls, data: Any) -> Any:
-        """Version 1 Crafter results: fill in the text options they were played with."""
-        if not isinstance(data, dict) or data.get("schema_version") != 1:
+        """Schema 1 to 2: a Crafter result gets the text options it was played with."""
+        if not isinstance(data, dict) or type(data.get("schema_version")) is not int:
             return data
         protocol = data.get("protocol")
-        if not isinstance(protocol, dict) or not isinstance(protocol.get("env_kwargs"), dict):
+        if data["schema_version"] != 1 or not isinstance(protocol, dict):
+            return data
+        recorded = protocol.get("env_kwargs")
+        if not isinstance(recorded, dict):
             return data
         from dynplan_gym import env_family
         from dynplan_gym.text_observation import text_preset
@@ -153,11 +157,15 @@ class ResultFile(BaseModel):
             family = env_family(str(protocol.get("env_id")))
         except ValueError:
             return data  # the field checks report the unknown env
+        upgraded = {**data, "schema_version": 2}
         if family != "crafter":
-            return data
+            return upgraded
         legacy = text_preset("dynplan").env_kwargs()
-        env_kwargs = {**legacy, **protocol["env_kwargs"]}
-        return {**data, "protocol": {**protocol, "env_kwargs": env_kwargs}}
+        if set(legacy) & set(recorded):
+            raise ValueError(
+                "a schema_version 1 result cannot record text options (version 2 added them)"
+            )
+        return {**upgraded, "protocol": {**protocol, "env_kwargs": {**recorded, **legacy}}}
 
     @model_validator(mode="after")
     def _matches_protocol(self) -> ResultFile:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,8 @@ from leaderboard.protocols import (
 from leaderboard.schema import validate_result
 from leaderboard.store import load_result_file
 from tests.leaderboard_helpers import episode, result
+
+SUBMISSIONS = Path(__file__).parents[1] / "leaderboard" / "submissions"
 
 
 def test_protocols():
@@ -181,31 +184,71 @@ def test_a_name_never_leaves_the_submissions_directory(tmp_path):
         assert written.parent == tmp_path and written.is_file()
 
 
-def test_crafter_protocols_pin_their_text_and_results_record_it():
+def test_crafter_protocols_pin_their_text_and_results_record_it(tmp_path):
     from dynplan_gym.text_observation import text_preset
+    from leaderboard.store import canonical_json
 
     for protocol in PROTOCOLS.values():
         if protocol.family == "crafter":
+            options = text_preset(protocol.text_options)
             kwargs = protocol.make_env_kwargs()
-            assert kwargs["text_style"] == protocol.text_options
-            assert {k: kwargs[k] for k in text_preset("dynplan").env_kwargs()} == text_preset(
-                protocol.text_options
-            ).env_kwargs()
+            assert kwargs["text_style"] == options.style
+            assert kwargs["skip_items"] == list(options.skip_items)
     assert get_protocol("crafter-balrog").text_options == "balrog"
     assert get_protocol("crafter-balrog-dev").text_options == "balrog"
     assert get_protocol("crafter-full").text_options == "dynplan"
+    # What a result file holds: BALROG's options in full, as `DynPlanCrafter-v0` takes them.
+    seeds = get_protocol("crafter-balrog").seeds
+    balrog = result([episode(s, length=2000) for s in seeds], protocol_id="crafter-balrog")
+    recorded = json.loads(canonical_json(validate_result(balrog)))
+    assert recorded["protocol"]["env_kwargs"] == {
+        "length": 2000,
+        "plan_cost_per_plan": 0.01,
+        "plan_cost_per_token": 0.0005,
+        "text_style": "balrog",
+        "unique_items": True,
+        "precise_location": False,
+        "skip_items": [],
+        "edge_only_items": [],
+    }
+
+
+def _version_1(data: dict) -> dict:
+    """`data` as schema 1 wrote it: no text options recorded."""
+    data = {**data, "schema_version": 1}
+    kwargs = dict(data["protocol"]["env_kwargs"])
+    for key in ("text_style", "unique_items", "precise_location", "skip_items", "edge_only_items"):
+        kwargs.pop(key, None)
+    data["protocol"] = {**data["protocol"], "env_kwargs": kwargs}
+    return data
 
 
 def test_a_version_1_result_reads_with_the_text_it_was_played_with():
-    legacy = result()
-    for key in ("text_style", "unique_items", "precise_location", "skip_items", "edge_only_items"):
-        del legacy["protocol"]["env_kwargs"][key]
+    legacy = _version_1(result())
+    frozen = json.dumps(legacy, sort_keys=True)
     with pytest.raises(ValueError, match="recorded settings differ"):
-        validate_result(legacy)  # version 2 must record them
-    validated = validate_result({**legacy, "schema_version": 1})
+        validate_result({**legacy, "schema_version": 2})  # version 2 must record them
+    validated = validate_result(legacy)
+    assert json.dumps(legacy, sort_keys=True) == frozen  # the input is left as it was
+    assert validated.schema_version == 2
     assert validated.protocol.env_kwargs["text_style"] == "dynplan"
-    # A version 1 result that records other text options still differs from the protocol.
-    other = {**legacy, "schema_version": 1}
-    other["protocol"]["env_kwargs"]["skip_items"] = []
-    with pytest.raises(ValueError, match="recorded settings differ"):
-        validate_result(other)
+    # Version 1 never recorded text options: a file that does is not a version 1 file.
+    with pytest.raises(ValueError, match="cannot record text options"):
+        validate_result({**result(), "schema_version": 1})
+    # A version 1 result of crafter-balrog is of its v1, which showed other text.
+    balrog_v1 = _version_1(result(protocol_id="crafter-balrog"))
+    balrog_v1["protocol"]["version"] = 1
+    with pytest.raises(ValueError, match="at version 2"):
+        validate_result(balrog_v1)
+    for version in ("1", True, 1.0):
+        with pytest.raises(ValueError, match="schema_version"):
+            validate_result({**legacy, "schema_version": version})
+
+
+def test_a_version_1_pogs_result_needs_no_text():
+    path = next(SUBMISSIONS.glob("pogs-standard__*.json"))
+    committed = json.loads(path.read_text())
+    assert committed["schema_version"] == 1
+    validated = validate_result(committed)
+    assert validated.schema_version == 2
+    assert validated.protocol.env_kwargs == committed["protocol"]["env_kwargs"]

@@ -183,3 +183,13 @@ def test_presets_are_env_kwargs_that_build_their_text():
         text_preset("balrg")
     with pytest.raises(ValueError, match="text style must be one of"):
         DynPlanCrafterEnv(text_style="BALROG")
+
+
+def test_text_options_are_crafters_alone():
+    from agents.prompts import PromptConfig
+
+    assert PromptConfig(text_options="balrog").text_options == "balrog"
+    with pytest.raises(ValueError, match="text_options are Crafter's"):
+        PromptConfig(env="pogs", text_options="balrog")
+    with pytest.raises(ValueError, match="expected one of"):
+        PromptConfig(text_options="balrg")
