@@ -11,7 +11,7 @@ STAMP := $(VENV)/.setup-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_FLAGS ?=
 
-.PHONY: setup demo test bench lint learned clean
+.PHONY: setup demo test bench lint learned pogs-planner clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ bench: setup
 # the never-plan control (resumable; sizes are environment variables of the script).
 learned: setup
 	DYNPLAN=$(VENV)/bin/dynplan bash scripts/learned_cpu.sh
+
+# The shipped POGS planner's CPU recipe: data, SFT, evaluation on development seeds (resumable).
+pogs-planner: setup
+	DYNPLAN=$(VENV)/bin/dynplan bash scripts/pogs_cpu.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -17,20 +17,28 @@ def model_prompt_config(
     model: str | None,
     history_length: int | None = None,
     adapter: str | None = None,
+    env: str | None = None,
 ) -> PromptConfig:
     """The prompt a model is played with: the one its SFT card records (an SFT adapter's
     card first, then the model's), else the default; `history_length` overrides the history
-    shown in full."""
+    shown in full. A model whose card records another game than `env` is refused."""
     import dataclasses
 
     from agents.prompts import PromptConfig
 
     config = PromptConfig()
     if kind == "transformers":
-        from agents.models import DEFAULT_MODEL, checkpoint_prompt_config, resolve_checkpoint
+        from agents.models import DEFAULT_MODEL, card_prompt, resolve_checkpoint
 
         path, shipped_adapter = resolve_checkpoint(model or DEFAULT_MODEL)
-        config = checkpoint_prompt_config(adapter or shipped_adapter, fallback=path)
+        recorded = card_prompt(adapter or shipped_adapter, fallback=path)
+        if recorded:
+            config = PromptConfig.from_dict(recorded)
+            if env is not None and config.env != env:
+                raise ValueError(
+                    f"{model or DEFAULT_MODEL} was trained to play {config.env}; "
+                    f"pick a {config.env} protocol (it cannot play {env})"
+                )
     if history_length is not None:
         config = dataclasses.replace(config, history_length=history_length)
     return config
@@ -113,7 +121,9 @@ def _llm_agent(
     if parsed.model:
         options["model"] = parsed.model
     kind = options.pop("kind")
-    prompt = model_prompt_config(kind, options.get("model"), history_length, options.get("adapter"))
+    prompt = model_prompt_config(
+        kind, options.get("model"), history_length, options.get("adapter"), env
+    )
     prompt = dataclasses.replace(prompt, env=env)
     backend = make_backend(kind, seed=seed, **options)
     return LLMAgent(backend, Strategy.parse(parsed.target), prompt, temperature)

@@ -49,6 +49,8 @@ CHECKPOINTS = {
     # The GPU recipe (scripts/learned_gpu.sh through scripts/gpu_lease.sh) run on one H200.
     "learned-dynamic-gpu": ("learned-dynamic-gpu", None),
     "learned-dynamic-gpu+rl": ("learned-dynamic-gpu", "learned-dynamic-gpu-rl"),
+    # POGS's planner (scripts/pogs_cpu.sh, `make pogs-planner`): it plays POGS only.
+    "pogs-planner": ("pogs-planner", None),
 }
 
 
@@ -60,25 +62,28 @@ def resolve_checkpoint(spec: str | Path) -> tuple[Path, Path | None]:
     return resolve_model(spec), None
 
 
-def checkpoint_prompt_config(
-    model_dir: str | Path | None, fallback: str | Path | None = None
-) -> PromptConfig:
-    """The `PromptConfig` a model was trained with: the `prompt` of the SFT card in
-    `model_dir` (else in `fallback`), or the default prompt for any other model."""
+def card_prompt(model_dir: str | Path | None, fallback: str | Path | None = None) -> dict | None:
+    """The `prompt` an SFT card records in `model_dir` (else in `fallback`); None without one."""
     import json
 
-    from agents.prompts import PromptConfig
-
-    prompt = None
     for directory in (model_dir, fallback):
         card = Path(directory) / "card.json" if directory else None
         if card and card.is_file():
             prompt = json.loads(card.read_text()).get("prompt")
             if prompt:
-                break
-    if not prompt:
-        return PromptConfig()
-    return PromptConfig.from_dict(prompt)
+                return prompt
+    return None
+
+
+def checkpoint_prompt_config(
+    model_dir: str | Path | None, fallback: str | Path | None = None
+) -> PromptConfig:
+    """The `PromptConfig` a model was trained with: the `prompt` of the SFT card in
+    `model_dir` (else in `fallback`), or the default prompt for any other model."""
+    from agents.prompts import PromptConfig
+
+    prompt = card_prompt(model_dir, fallback)
+    return PromptConfig.from_dict(prompt) if prompt else PromptConfig()
 
 
 def resolve_model(spec: str | Path) -> Path:

@@ -52,6 +52,9 @@ class PromptConfig:
     # Crafter: the text preset the observations are written in (`TEXT_PRESETS`); a model is
     # trained on one, while a protocol pins the one it is scored on
     text_options: str = "dynplan"
+    # POGS: restate the nodes next to the current one (its line of the observation) after the
+    # observation, as Crafter's prompt restates remembered cells
+    neighbours: bool = False
 
     def __post_init__(self) -> None:
         wording(self.env)  # an unknown env fails here
@@ -60,6 +63,8 @@ class PromptConfig:
         text_preset(self.text_options)  # an unknown preset fails here
         if self.env != "crafter" and self.text_options != "dynplan":
             raise ValueError(f"text_options are Crafter's; {self.env} has none to choose")
+        if self.neighbours and self.env != "pogs":
+            raise ValueError("neighbours restates a POGS node's neighbours; Crafter has none")
         if (
             min(self.history_length, self.recent_actions) < 0
             or min(self.max_plan_tokens, self.max_action_tokens) < 1
@@ -163,6 +168,10 @@ class PromptBuilder:
         if remembered:
             items = [text["remembered_item"].format(name=n, location=loc) for n, loc in remembered]
             parts.append("\n".join([text["remembered_header"], *items]))
+        if self.config.neighbours:
+            adjacency, current = observation["adjacency"], int(observation["current"])
+            nodes = ", ".join(str(int(n)) for n in adjacency[current].nonzero()[0])
+            parts.append(text["neighbours"].format(node=current, neighbours=nodes))
         if memory.feedback:
             parts.append(text["invalid_feedback"].format(problem=memory.feedback))
         parts.append(text["format"][mode.value])

@@ -34,6 +34,7 @@ class SFTConfig:
     grad_accum: int = 1
     group_by_length: bool = False  # batches of samples of about one length: less padding
     max_length: int = 2048
+    prompt_loss_weight: float = 0.0  # > 0: also learn to predict each sample's own prompt text
     eval_fraction: float = 0.05  # held-out trajectories
     eval_steps: int = 200
     save_steps: int = 200
@@ -44,6 +45,8 @@ class SFTConfig:
     def __post_init__(self) -> None:
         if self.dtype not in TRAIN_DTYPES:
             raise ValueError(f"SFT trains in one of {', '.join(TRAIN_DTYPES)}, not {self.dtype}")
+        if not self.prompt_loss_weight >= 0:
+            raise ValueError(f"--prompt-loss-weight must be >= 0, got {self.prompt_loss_weight}")
 
     @property
     def is_scratch(self) -> bool:

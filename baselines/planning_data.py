@@ -79,6 +79,7 @@ class DataConfig:
     recent_actions: int = PromptConfig.recent_actions
     map_memory: bool = True  # the "You remember" lines (Crafter)
     text_options: str = PromptConfig.text_options  # Crafter's observation text preset
+    neighbours: bool = False  # POGS: the current node's neighbours restated (`PromptConfig`)
     env: str = "crafter"  # a key of DATA_ENVS
 
     @property
@@ -93,6 +94,7 @@ class DataConfig:
             remembered_kinds=PromptConfig.remembered_kinds if self.map_memory and crafter else (),
             env=self.family,
             text_options=self.text_options,
+            neighbours=self.neighbours,
         )
 
     def __post_init__(self) -> None:
@@ -140,7 +142,9 @@ def data_command(config: DataConfig) -> str:
     return (
         f"dynplan data {config.env} --trajectories {config.trajectories} --max-steps "
         f"{config.max_steps} --seed {config.seed} --first-env-seed {config.first_env_seed} "
-        f"--schedules {weights}{prompt}" + ("" if config.map_memory else " --no-map-memory")
+        f"--schedules {weights}{prompt}"
+        + ("" if config.map_memory else " --no-map-memory")
+        + (" --neighbours" if config.neighbours else "")
     )
 
 

@@ -1,6 +1,8 @@
 """Supervised fine-tuning of any causal LM on the synthetic planning data (`dynplan train sft`).
 
-A sample is a chat (system, user, assistant); the loss is on the assistant's tokens only. The
+A sample is a chat (system, user, assistant); the loss is on the assistant's tokens (and, with
+`prompt_loss_weight` > 0, also on the sample's own prompt tokens after the shared instruction: a
+model trained from scratch then learns to read its observations, not from the answers alone). The
 model is a local Hugging Face directory (LoRA adapters via peft, or full fine-tuning) or
 `scratch:<size>`: a small Llama built from a config, with a tokenizer trained on the data.
 
@@ -126,11 +128,12 @@ def encode_dataset(tokenizer, train: list[dict], test: list[dict], max_length: i
         out = []
         for ids, n_prompt in part:
             labels = [IGNORE] * n_prompt + ids[n_prompt:]
-            ids, labels = ids[shared:], labels[shared:]
+            prompt_labels = ids[:n_prompt] + [IGNORE] * (len(ids) - n_prompt)
+            ids, labels, prompt_labels = ids[shared:], labels[shared:], prompt_labels[shared:]
             keep = max_length - shared
             if len(ids) > keep:  # cut the oldest context, never the answer
-                ids, labels = ids[-keep:], labels[-keep:]
-            out.append({"input_ids": ids, "labels": labels})
+                ids, labels, prompt_labels = ids[-keep:], labels[-keep:], prompt_labels[-keep:]
+            out.append({"input_ids": ids, "labels": labels, "prompt_labels": prompt_labels})
         return out
 
     return EncodedData(prefix, *(rows(part) for part in encoded))
@@ -146,7 +149,8 @@ def shared_prompt_prefix(rows: list[tuple[list[int], int]], prefix: list[int] | 
 
 
 class SuffixCollator:
-    """Right-pads suffixes into a batch; the shared prefix is added by the trainer."""
+    """Right-pads suffixes into a batch; the shared prefix is added by the trainer. Rows may
+    carry `prompt_labels` (their own prompt tokens, for `--prompt-loss-weight`)."""
 
     def __init__(self, pad_id: int) -> None:
         self.pad_id = pad_id
@@ -156,14 +160,16 @@ class SuffixCollator:
 
         width = max(len(r["input_ids"]) for r in rows)
         ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
-        labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
+        label_keys = [k for k in ("labels", "prompt_labels") if k in rows[0]]
+        labels = {k: torch.full((len(rows), width), IGNORE, dtype=torch.long) for k in label_keys}
         for i, r in enumerate(rows):
             n = len(r["input_ids"])
             ids[i, :n] = torch.tensor(r["input_ids"])
-            labels[i, :n] = torch.tensor(r["labels"])
+            for key in label_keys:
+                labels[key][i, :n] = torch.tensor(r[key])
             mask[i, :n] = 1
-        return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+        return {"input_ids": ids, "attention_mask": mask, **labels}
 
 
 def prefix_hidden(model, prefix_ids, input_ids, attention_mask):
@@ -282,12 +288,15 @@ def make_trainer(config: SFTConfig, model, tokenizer, data: EncodedData, progres
     from transformers import Trainer, TrainingArguments
 
     prefix = data.prefix
+    prompt_weight = config.prompt_loss_weight
 
     class PrefixSharingTrainer(Trainer):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             hidden = prefix_hidden(model, prefix, inputs["input_ids"], inputs["attention_mask"])
             items = int(num_items_in_batch) if num_items_in_batch is not None else None
             loss = answer_loss(model, hidden, inputs["labels"], items)
+            if prompt_weight > 0 and model.training:  # held-out loss stays the answers' alone
+                loss = loss + prompt_weight * answer_loss(model, hidden, inputs["prompt_labels"])
             return (loss, {}) if return_outputs else loss
 
     device = str(next(model.parameters()).device)

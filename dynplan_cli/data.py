@@ -39,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Crafter's observation text: dynplan (default, the env's) or balrog (BALROG's, as "
         "crafter-balrog shows it)",
     )
+    prompt.add_argument(
+        "--neighbours",
+        action="store_true",
+        help="POGS: restate the current node's neighbours after the observation",
+    )
     scale = parser.add_argument_group("spreading the episodes (the same bytes either way)")
     scale.add_argument("--workers", type=int, default=1, help="local worker processes")
     scale.add_argument(
@@ -80,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             first_env_seed=args.first_env_seed,
             schedule_weights=weights,
             map_memory=not args.no_map_memory,
+            neighbours=args.neighbours,
             env=args.env,
             **sizes,
         )

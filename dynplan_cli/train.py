@@ -21,6 +21,7 @@ SFT_HELP = {
     "lora_rank": "0: full fine-tuning",
     "max_steps": "> 0 overrides --epochs",
     "learning_rate": "1e-3 scratch, 2e-4 LoRA, 2e-5 full when not given",
+    "prompt_loss_weight": "weight of the loss on each sample's own prompt (0: answers only)",
 }
 RL_HELP = {"model": "the SFT model directory", "adapter": "the SFT adapter, if SFT made one"}
 SB3_HELP = {

@@ -9,6 +9,7 @@ import pytest
 from agents.factory import make_agent, model_prompt_config
 from agents.models import CHECKPOINTS, CHECKPOINTS_DIR, resolve_checkpoint
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
+from dynplan_gym.pogs_env import DynPlanPOGSEnv
 
 MAX_BYTES = 20_000_000  # one named checkpoint, its model and adapter together
 MAX_TOTAL_BYTES = 32_000_000  # all of them: they travel in the repository and the wheel
@@ -30,16 +31,34 @@ def test_checkpoints_are_safetensors_and_fit_in_20_mb():
 
 @pytest.mark.parametrize("name", sorted(CHECKPOINTS))
 def test_shipped_checkpoint_plays_20_steps(name):
+    """Each plays the game it was trained on (its card's prompt says which)."""
+    game = model_prompt_config("transformers", name).env
     options = {"kind": "transformers", "model": name}
-    agent = make_agent("llm:dynamic", backend_options=options, temperature=1.0)
-    env = DynPlanCrafterEnv()
+    agent = make_agent("llm:dynamic", backend_options=options, temperature=1.0, env=game)
+    env = DynPlanCrafterEnv() if game == "crafter" else DynPlanPOGSEnv()
     obs, info = env.reset(seed=0)
     agent.reset(1)
-    for _ in range(20):
+    episode_steps = 0
+    for step in range(1, 21):
         decision = agent.act([obs], [info])[0]
         obs, _, terminated, truncated, info = env.step(decision.env_action())
-        assert not terminated and not truncated
-    assert agent.counters.decisions == 20 and info["step"] == 20
+        episode_steps += 1
+        assert info["step"] == episode_steps and agent.counters.decisions == step
+        assert not truncated
+        if terminated:  # POGS: the target reached
+            assert game == "pogs"
+            obs, info = env.reset(seed=step)
+            agent.reset(1)
+            episode_steps = 0
+
+
+def test_a_model_trained_on_one_game_is_refused_on_the_other():
+    options = {"kind": "transformers", "model": "pogs-planner"}
+    with pytest.raises(ValueError, match="trained to play pogs"):
+        make_agent("llm:dynamic", backend_options=options, env="crafter")
+    options["model"] = "learned-dynamic"
+    with pytest.raises(ValueError, match="trained to play crafter"):
+        make_agent("llm:dynamic", backend_options=options, env="pogs")
 
 
 def test_cards_record_commands_data_steps_and_losses():

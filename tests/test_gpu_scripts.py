@@ -1,5 +1,6 @@
 """The scripts at tiny sizes on the CPU: the GPU recipe runs end to end (LoRA on a local model)
-and then resumes with every stage skipped, and so does the CPU recipe (`make learned`); the GPU
+and then resumes with every stage skipped, and so do the CPU recipes (`make learned`, `make
+pogs-planner`); the GPU
 lease script runs its stages and hands back the trained models, and its speed check
 (`gpu_check.sh --tiny`) prints every row of its table with a finite number."""
 
@@ -44,6 +45,24 @@ def _run(command: list[str], env: dict[str, str] | None = None, timeout: int = 3
     return result.stdout
 
 
+def _assert_a_second_run_skips_every_stage(script: str, sizes: dict[str, str]) -> None:
+    """Run a finished recipe again: no card is rewritten and no data generated."""
+    run = Path(sizes["RUN"])
+    stamps = {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")}
+    output = _run(["bash", script], sizes)
+    assert {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")} == stamps
+    assert "dataset:" not in output  # the data stage was skipped
+
+
+def _cpu_recipe(tmp_path: Path) -> dict[str, str]:
+    """The settings every CPU recipe test shares: our dynplan, the tiny scratch model."""
+    return {
+        "DYNPLAN": str(Path(sys.executable).parent / "dynplan"),
+        "MODEL": "scratch:tiny",
+        "RUN": str(tmp_path / "run"),
+    }
+
+
 def _table(output: str) -> dict[str, list[str]]:
     """Measurement name -> the other cells of each table row."""
     rows = {}
@@ -82,18 +101,13 @@ def test_learned_gpu_recipe_runs_end_to_end_then_resumes(tiny_model_dir, tmp_pat
     result = json.loads((run / f"eval-crafter-quick-{agent}/result.json").read_text())
     assert result["complete"] and result["agent"]["name"] == agent
     assert result["agent"]["adapter"] == str(run / "rl")
-    stamps = {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")}
-    output = _run(["bash", "scripts/learned_gpu.sh"], sizes)
-    assert {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")} == stamps
-    assert "dataset:" not in output  # the data stage was skipped
+    _assert_a_second_run_skips_every_stage("scripts/learned_gpu.sh", sizes)
 
 
 @pytest.mark.slow
 def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
     sizes = {
-        "DYNPLAN": str(Path(sys.executable).parent / "dynplan"),
-        "MODEL": "scratch:tiny",
-        "RUN": str(tmp_path / "run"),
+        **_cpu_recipe(tmp_path),
         "TRAJECTORIES": "2",
         "MAX_STEPS": "15",
         "SFT_STEPS": "2",
@@ -111,10 +125,31 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
     never = [json.loads(line) for line in (run / "data-never/samples.jsonl").open()]
     assert never and not any(s["meta"]["plan"] for s in never)
     assert json.loads((run / "rl/card.json").read_text())["updates"] == 1
-    stamps = {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")}
-    output = _run(["bash", "scripts/learned_cpu.sh"], sizes)
-    assert {p: p.stat().st_mtime_ns for p in run.glob("*/card.json")} == stamps
-    assert "dataset:" not in output
+    _assert_a_second_run_skips_every_stage("scripts/learned_cpu.sh", sizes)
+
+
+@pytest.mark.slow
+def test_pogs_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
+    sizes = {
+        **_cpu_recipe(tmp_path),
+        "TRAJECTORIES": "20",
+        "SFT_STEPS": "2",
+        "BATCH": "4",
+        "PROTOCOLS": "pogs-standard-dev",
+        "EVAL_ENVS": "100",
+    }
+    _run(["bash", "scripts/pogs_cpu.sh"], sizes)
+    run = tmp_path / "run"
+    sft = json.loads((run / "sft/card.json").read_text())
+    assert sft["config"]["prompt_loss_weight"] == 1
+    assert sft["prompt"]["env"] == "pogs" and sft["prompt"]["neighbours"]
+    assert {
+        s["meta"]["schedule"].split(":")[0]
+        for s in map(json.loads, (run / "data/samples.jsonl").open())
+    } <= {"every", "dynamic"}
+    result = json.loads((run / "eval-pogs-standard-dev-pogs-planner/result.json").read_text())
+    assert result["complete"] and result["agent"]["strategy"] == "dynamic"
+    _assert_a_second_run_skips_every_stage("scripts/pogs_cpu.sh", sizes)
 
 
 @pytest.mark.slow

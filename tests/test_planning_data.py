@@ -142,6 +142,16 @@ def test_the_prompt_is_an_option_the_card_records_and_its_command_repeats(tmp_pa
         DataConfig(recent_actions=-1, **SMALL)
 
 
+def test_pogs_neighbours_are_a_prompt_option_the_card_records_and_its_command_repeats(tmp_path):
+    config = DataConfig(env="pogs", trajectories=6, max_steps=30, neighbours=True)
+    card = generate(config, tmp_path / "a", progress=False)
+    assert card["prompt"]["neighbours"] and card["command"].endswith(" --neighbours")
+    assert all("\n\nNext to node " in s["messages"][1]["content"] for s in _samples(tmp_path / "a"))
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
+    with pytest.raises(ValueError, match="Crafter has none"):
+        DataConfig(neighbours=True, **SMALL)
+
+
 def test_the_observation_text_is_a_preset_the_card_records_and_its_command_repeats(tmp_path):
     config = DataConfig(text_options="balrog", **SMALL)
     card = generate(config, tmp_path / "a", progress=False)

@@ -99,6 +99,26 @@ def test_golden_pogs_prompt(mode):
     assert "Move West" not in rendered and "Your last moves, oldest first: node" in rendered
 
 
+def test_pogs_neighbours_restate_the_current_nodes_line():
+    from dynplan_gym.pogs_env import DynPlanPOGSEnv
+
+    env = DynPlanPOGSEnv()
+    for seed in range(20):
+        obs, _ = env.reset(seed=seed)
+        builder = PromptBuilder(PromptConfig(env="pogs", neighbours=True))
+        user = builder.build(obs, 0, EpisodeMemory(), PlanMode.OPTIONAL)[1]["content"]
+        current = int(obs["current"])
+        line = next(x for x in obs["text"].splitlines() if x.startswith(f"Node {current}:"))
+        assert f"Next to node {current}:{line.split(':')[1]}." in user
+        assert sorted(int(n) for n in line.split(":")[1].split(",")) == sorted(env.tree[current])
+    plain = PromptBuilder(PromptConfig(env="pogs")).build(
+        obs, 0, EpisodeMemory(), PlanMode.OPTIONAL
+    )
+    assert "Next to node" not in plain[1]["content"]
+    with pytest.raises(ValueError, match="Crafter has none"):
+        PromptConfig(neighbours=True)
+
+
 def test_an_unknown_env_has_no_wording():
     with pytest.raises(ValueError, match="no prompt wording for env 'nope'"):
         PromptConfig(env="nope")

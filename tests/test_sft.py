@@ -53,6 +53,48 @@ def test_prompt_tokens_match_inference_and_only_answers_are_labelled(dataset, ti
     assert labelled == ids[n_prompt:] and len(data.prefix) > 100  # the system message
 
 
+def test_prompt_labels_cover_each_samples_own_prompt_and_nothing_else(dataset, tiny_backend):
+    sample = load_samples(dataset)[3]
+    ids, n_prompt = encode_chat(tiny_backend.tokenizer, sample["messages"])
+    row = encode_dataset(tiny_backend.tokenizer, [sample], [], 4096).train[0]
+    shared = len(ids) - len(row["input_ids"])
+    assert row["prompt_labels"] == ids[shared:n_prompt] + [IGNORE] * (len(ids) - n_prompt)
+    pairs = zip(row["labels"], row["prompt_labels"], strict=True)
+    assert all(a == IGNORE or b == IGNORE for a, b in pairs)
+    batch = SuffixCollator(0)([row, {**row, **{k: v[:5] for k, v in row.items()}}])
+    assert batch["prompt_labels"].shape == batch["labels"].shape
+    assert (batch["prompt_labels"][1, 5:] == IGNORE).all()
+
+
+def test_prompt_loss_weight_adds_the_prompts_loss_in_training_only(
+    dataset, tiny_model_dir, tmp_path
+):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    data = encode_dataset(tokenizer, load_samples(dataset)[:4], [], 4096)
+    batch = SuffixCollator(0)(data.train)
+    with torch.no_grad():
+        hidden = prefix_hidden(model, data.prefix, batch["input_ids"], batch["attention_mask"])
+        answers = answer_loss(model, hidden, batch["labels"]).item()
+        prompts = answer_loss(model, hidden, batch["prompt_labels"]).item()
+    losses = {}
+    for weight in (0.0, 0.5):
+        config = SFTConfig(data=str(dataset), out=str(tmp_path / str(weight)), model="scratch:tiny")
+        config.prompt_loss_weight = weight
+        trainer = make_trainer(config, model, tokenizer, data, progress=False)
+        for mode in ("train", "eval"):
+            getattr(model, mode)()
+            with torch.no_grad():
+                losses[weight, mode] = trainer.compute_loss(model, dict(batch)).item()
+    assert losses[0.0, "train"] == pytest.approx(answers, rel=1e-5)
+    assert losses[0.5, "train"] == pytest.approx(answers + 0.5 * prompts, rel=1e-5)
+    assert losses[0.5, "eval"] == pytest.approx(answers, rel=1e-5)  # held-out: answers alone
+    with pytest.raises(ValueError, match="prompt-loss-weight"):
+        SFTConfig(data="d", out="o", prompt_loss_weight=-1)
+
+
 def test_prefix_forward_equals_a_full_forward(tiny_model_dir):
     from transformers import AutoModelForCausalLM
 
