@@ -185,6 +185,7 @@ class GoldilocksConfig:
     protocol: str = "crafter-gate-dev"
     gate_timesteps: int = 150_000  # PPO steps of each setting's gate (0: no learned gate)
     num_envs: int = 8  # episodes in lockstep per run
+    temperature: float = 0.0  # --agent llm: sampling temperature (0: greedy; the board uses 1)
     workers: int = 2  # runs in parallel processes
     ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
     env: str = "crafter"  # crafter, or pogs: then the fields still at Crafter's defaults take

@@ -107,6 +107,7 @@ def play(args: tuple[GoldilocksConfig, Run, str | None]) -> tuple[Run, dict[str,
         agent = make_agent(
             f"llm:{run.schedule}",
             backend_options=backend,
+            temperature=config.temperature,
             env=protocol.family,
             env_kwargs=protocol.make_env_kwargs(),
         )
@@ -116,6 +117,7 @@ def play(args: tuple[GoldilocksConfig, Run, str | None]) -> tuple[Run, dict[str,
             strategy=run.schedule,
             backend="transformers",
             model=config.model,
+            decoding={"temperature": config.temperature, "prompt": agent.config.to_dict()},
         )
     out = Path(config.out) / "runs" / run.directory
     result = EvaluationRun(agent, spec, protocol, out, num_envs=config.num_envs).run(
@@ -309,8 +311,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
         top.errorbar(positions, means, yerr=errors, marker="o", capsize=3, label="every K steps")
         tokens = [p["plan_tokens_per_step"] for _, p in fixed]
         bottom.errorbar(tokens, means, yerr=errors, marker="o", capsize=3, label="every K / never")
-        for x, y, label in zip(tokens, means, labels, strict=True):
-            bottom.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        for x, y, name in zip(tokens, means, labels, strict=True):
+            bottom.annotate(name, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
         gate = runs.get(learned) if learned else None
         if gate:
             mean, se = gate["progression"]["mean"], gate["progression"]["se"]

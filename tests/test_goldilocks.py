@@ -104,3 +104,6 @@ def test_the_same_sweep_runs_an_llm_agent(tmp_path, tiny_model_dir):
     assert setting["runs"]["every:2"]["plans_per_100_steps"] > 0
     assert setting["runs"]["never"]["plans_per_100_steps"] == 0
     assert "--agent llm" in results["command"] and (tmp_path / "llm" / PLOT).is_file()
+    played = json.loads((tmp_path / "llm/runs/L0-n0/never/result.json").read_text())["agent"]
+    assert played["decoding"]["temperature"] == 0.0  # greedy unless --temperature says otherwise
+    assert played["decoding"]["prompt"]["env"] == "crafter"
