@@ -55,6 +55,9 @@ class PromptConfig:
     # POGS: restate the nodes next to the current one (its line of the observation) after the
     # observation, as Crafter's prompt restates remembered cells
     neighbours: bool = False
+    # the system message (the rules, the actions, the answer format): a constant text a model
+    # trained from scratch learns nothing from, and most of its prompt's tokens
+    instruction: bool = True
 
     def __post_init__(self) -> None:
         wording(self.env)  # an unknown env fails here
@@ -175,7 +178,7 @@ class PromptBuilder:
         if memory.feedback:
             parts.append(text["invalid_feedback"].format(problem=memory.feedback))
         parts.append(text["format"][mode.value])
-        return [
-            {"role": "system", "content": self._system},
-            {"role": "user", "content": "\n\n".join(parts)},
-        ]
+        user = {"role": "user", "content": "\n\n".join(parts)}
+        if not self.config.instruction:
+            return [user]
+        return [{"role": "system", "content": self._system}, user]

@@ -80,6 +80,7 @@ class DataConfig:
     map_memory: bool = True  # the "You remember" lines (Crafter)
     text_options: str = PromptConfig.text_options  # Crafter's observation text preset
     neighbours: bool = False  # POGS: the current node's neighbours restated (`PromptConfig`)
+    instruction: bool = True  # the system message (`PromptConfig`)
     env: str = "crafter"  # a key of DATA_ENVS
 
     @property
@@ -95,6 +96,7 @@ class DataConfig:
             env=self.family,
             text_options=self.text_options,
             neighbours=self.neighbours,
+            instruction=self.instruction,
         )
 
     def __post_init__(self) -> None:
@@ -145,6 +147,7 @@ def data_command(config: DataConfig) -> str:
         f"--schedules {weights}{prompt}"
         + ("" if config.map_memory else " --no-map-memory")
         + (" --neighbours" if config.neighbours else "")
+        + ("" if config.instruction else " --no-instruction")
     )
 
 

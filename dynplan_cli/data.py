@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="POGS: restate the current node's neighbours after the observation",
     )
+    prompt.add_argument(
+        "--no-instruction",
+        action="store_true",
+        help="leave out the system message (rules, actions, answer format): for models trained "
+        "from scratch, which learn nothing from a constant text",
+    )
     scale = parser.add_argument_group("spreading the episodes (the same bytes either way)")
     scale.add_argument("--workers", type=int, default=1, help="local worker processes")
     scale.add_argument(
@@ -86,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             schedule_weights=weights,
             map_memory=not args.no_map_memory,
             neighbours=args.neighbours,
+            instruction=not args.no_instruction,
             env=args.env,
             **sizes,
         )

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The CPU recipe of the learned dynamic planner, end to end (`make learned`):
-#   data -> SFT (scratch:small) -> PPO with a planning cost -> evaluation on development seeds,
+#   data (prompts without the system message, which a scratch model learns nothing from) ->
+#   SFT (scratch:small, with the loss on each sample's observation as well as its answer) ->
+#   PPO with a planning cost -> evaluation on development seeds,
 # plus the control: the same model trained on never-plan data from the same trajectories.
 # Every stage resumes: run it again after an interruption and finished stages are skipped.
 # Sizes are environment variables (defaults: the shipped checkpoints; times on 2 cores in the
@@ -15,7 +17,10 @@ TEXT=${TEXT:-balrog}  # the data's observation text: the one crafter-balrog(-dev
 TRAJECTORIES=${TRAJECTORIES:-96}  # expert episodes, whole (up to MAX_STEPS)
 MAX_STEPS=${MAX_STEPS:-1000}
 MODEL=${MODEL:-scratch:small}
-SFT_STEPS=${SFT_STEPS:-1600}  # batches of 16
+SFT_STEPS=${SFT_STEPS:-1600}  # batches of BATCH
+BATCH=${BATCH:-16}
+PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observation (0: none)
+INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message (2.5x the SFT time)
 CONTROL=${CONTROL:-1}  # 0: skip the never-plan control
 RL_UPDATES=${RL_UPDATES:-40}
 RL_ENVS=${RL_ENVS:-8}
@@ -24,12 +29,16 @@ EVAL_ENVS=${EVAL_ENVS:-10}
 mkdir -p "$RUN"
 
 data() {  # $1: out, $2: schedules
+  local prompt=()
+  [ "$INSTRUCTION" = 1 ] || prompt=(--no-instruction)
   [ -f "$RUN/$1/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
-    --max-steps "$MAX_STEPS" --schedules "$2" --text-options "$TEXT" --out "$RUN/$1"
+    --max-steps "$MAX_STEPS" --schedules "$2" --text-options "$TEXT" --out "$RUN/$1" \
+    "${prompt[@]}"
 }
 sft() {  # $1: data, $2: out
   $DYNPLAN train sft --data "$RUN/$1" --model "$MODEL" --out "$RUN/$2" --resume \
-    --max-steps "$SFT_STEPS" --eval-steps 400 --save-steps 200
+    --max-steps "$SFT_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS" \
+    --eval-steps 400 --save-steps 200
 }
 evaluate() {  # $1: name, $2: strategy, then backend options
   local name=$1 strategy=$2

@@ -124,6 +124,9 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
         assert result["complete"] and result["agent"]["strategy"] == strategy
     never = [json.loads(line) for line in (run / "data-never/samples.jsonl").open()]
     assert never and not any(s["meta"]["plan"] for s in never)
+    assert all([m["role"] for m in s["messages"]] == ["user", "assistant"] for s in never)
+    sft = json.loads((run / "sft/card.json").read_text())
+    assert sft["config"]["prompt_loss_weight"] == 1 and sft["prompt"]["instruction"] is False
     assert json.loads((run / "rl/card.json").read_text())["updates"] == 1
     _assert_a_second_run_skips_every_stage("scripts/learned_cpu.sh", sizes)
 

@@ -152,6 +152,18 @@ def test_pogs_neighbours_are_a_prompt_option_the_card_records_and_its_command_re
         DataConfig(neighbours=True, **SMALL)
 
 
+def test_the_instruction_can_be_left_out_and_the_card_records_it(tmp_path):
+    card = generate(DataConfig(instruction=False, **SMALL), tmp_path / "a", progress=False)
+    assert card["prompt"]["instruction"] is False and card["command"].endswith(" --no-instruction")
+    samples = _samples(tmp_path / "a")
+    assert all([m["role"] for m in s["messages"]] == ["user", "assistant"] for s in samples)
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
+    generate(DataConfig(**SMALL), tmp_path / "c", progress=False)
+    with_it = _samples(tmp_path / "c")
+    assert all(s["messages"][0]["role"] == "system" for s in with_it)
+    assert [s["messages"][1:] for s in with_it] == [s["messages"] for s in samples]
+
+
 def test_the_observation_text_is_a_preset_the_card_records_and_its_command_repeats(tmp_path):
     config = DataConfig(text_options="balrog", **SMALL)
     card = generate(config, tmp_path / "a", progress=False)

@@ -52,6 +52,15 @@ def test_system_message_is_shared_and_feedback_appears():
     assert "made 2 steps ago" in with_feedback[1]["content"]
 
 
+@pytest.mark.parametrize("mode", list(PlanMode))
+def test_without_the_instruction_the_prompt_is_the_user_message_alone(mode):
+    bare = _prompt(mode, config=PromptConfig(instruction=False))
+    assert bare == _prompt(mode)[1:] and bare[0]["role"] == "user"
+    assert PromptConfig.from_dict(PromptConfig(instruction=False).to_dict()).instruction is False
+    older_card = {k: v for k, v in PromptConfig().to_dict().items() if k != "instruction"}
+    assert PromptConfig.from_dict(older_card).instruction is True
+
+
 def test_full_history_shows_the_last_observations():
     content = _prompt(PlanMode.FORBIDDEN, config=PromptConfig(history_length=1))[1]["content"]
     assert "Step 1 observation:" in content and "Step 0 observation:" not in content
