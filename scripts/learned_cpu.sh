@@ -3,7 +3,8 @@
 #   data (prompts without the system message, which a scratch model learns nothing from) ->
 #   SFT (scratch:small, with the loss on each sample's observation as well as its answer) ->
 #   PPO with a planning cost -> evaluation on development seeds,
-# plus the control: the same model trained on never-plan data from the same trajectories.
+# plus the control, side by side with it: the same model trained on never-plan data from the
+# same trajectories.
 # Every stage resumes: run it again after an interruption and finished stages are skipped.
 # Sizes are environment variables (defaults: the shipped checkpoints; times on 2 cores in the
 # model cards under agents/checkpoints/). Evaluation uses the development protocol: tuning
@@ -20,9 +21,9 @@ MODEL=${MODEL:-scratch:small}
 SFT_STEPS=${SFT_STEPS:-1600}  # batches of BATCH
 BATCH=${BATCH:-16}
 PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observation (0: none)
-INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message (2.5x the SFT time)
+INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message (~2x the SFT time)
 CONTROL=${CONTROL:-1}  # 0: skip the never-plan control
-RL_UPDATES=${RL_UPDATES:-40}
+RL_UPDATES=${RL_UPDATES:-16}
 RL_ENVS=${RL_ENVS:-8}
 RL_STEPS=${RL_STEPS:-32}  # per env and update
 EVAL_ENVS=${EVAL_ENVS:-10}
@@ -50,15 +51,29 @@ evaluate() {  # $1: name, $2: strategy, then backend options
     --num-envs "$EVAL_ENVS" --name "$name" --out "$out" "${resume[@]}" "$@"
 }
 
-data data every=1,dynamic=1
-sft data sft
-$DYNPLAN train rl --model "$RUN/sft" --out "$RUN/rl" --resume --updates "$RL_UPDATES" \
-  --num-envs "$RL_ENVS" --rollout-steps "$RL_STEPS"
-evaluate learned-dynamic dynamic --model "$RUN/sft"
-evaluate learned-dynamic+rl dynamic --model "$RUN/sft" --adapter "$RUN/rl"
-if [ "$CONTROL" = 1 ]; then
+planner() {  # the learned dynamic planner: data, SFT, PPO, evaluations
+  data data every=1,dynamic=1
+  sft data sft
+  $DYNPLAN train rl --model "$RUN/sft" --out "$RUN/rl" --resume --updates "$RL_UPDATES" \
+    --num-envs "$RL_ENVS" --rollout-steps "$RL_STEPS"
+  evaluate learned-dynamic dynamic --model "$RUN/sft"
+  evaluate learned-dynamic+rl dynamic --model "$RUN/sft" --adapter "$RUN/rl"
+}
+control() {  # the same trajectories with never-plan answers
   data data-never never=1
   sft data-never sft-never
   evaluate learned-never never --model "$RUN/sft-never"
+}
+
+if [ "$CONTROL" = 1 ]; then  # two lanes side by side, a core each (a small model uses one well)
+  export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+  echo "the never-plan control runs beside the planner: its log is $RUN/control.log"
+  control >"$RUN/control.log" 2>&1 &
+  lane=$!
+  trap 'kill "$lane" 2>/dev/null || true' EXIT
+  planner
+  wait "$lane" || { echo "the never-plan control failed: see $RUN/control.log" >&2; exit 1; }
+else
+  planner
 fi
 echo "results: $RUN/eval-$PROTOCOL-*/result.json"

@@ -81,6 +81,7 @@ def test_make_agent_plays_the_model_the_spec_names():
     from agents.factory import make_agent
 
     agent = make_agent("llm:never@learned-never", temperature=1.0)
-    assert str(agent.strategy) == "never" and agent.config.history_length == 2  # its card prompt
+    assert str(agent.strategy) == "never"
+    assert agent.config.text_options == "balrog" and not agent.config.instruction  # its card's
     with pytest.raises(ValueError, match="plays POGS, not Crafter"):
         make_agent("random-walk")
