@@ -54,6 +54,15 @@ CHECKPOINTS = {
 }
 
 
+def trained_never_to_plan(name: str) -> bool:
+    """Whether shipped checkpoint `name` learned from never-plan answers alone (its card's data
+    schedules): it is played under `never`, the only answer format it has seen."""
+    import json
+
+    card = json.loads((CHECKPOINTS_DIR / CHECKPOINTS[name][0] / "card.json").read_text())
+    return set(card["data"]["config"]["schedule_weights"]) == {"never"}
+
+
 def resolve_checkpoint(spec: str | Path) -> tuple[Path, Path | None]:
     """(model directory, adapter directory or None) for a model name, checkpoint or path."""
     if str(spec) in CHECKPOINTS:

@@ -56,6 +56,9 @@ def parse_spec(text: str, default_strategy: str = "dynamic") -> Spec:
             raise ValueError(f"llm:{strategy}@ needs a model after the @; expected {EXPECTED}")
         return Spec("llm", strategy, model or None)
     if text in CHECKPOINTS:
-        Strategy.parse(default_strategy)
-        return Spec("llm", default_strategy, text)
+        from agents.models import trained_never_to_plan
+
+        strategy = "never" if trained_never_to_plan(text) else default_strategy
+        Strategy.parse(strategy)
+        return Spec("llm", strategy, text)
     raise ValueError(f"unknown agent {text!r}; expected {EXPECTED}")

@@ -31,6 +31,8 @@ def test_every_spec_parses(text, spec):
 
 def test_a_shipped_name_takes_the_default_strategy():
     assert parse_spec("learned-dynamic", "never") == Spec("llm", "never", "learned-dynamic")
+    # the control never saw a plan, nor the answer format that allows one
+    assert parse_spec("learned-never") == Spec("llm", "never", "learned-never")
     assert parse_spec("gate:every:4").scheduled_gate and not parse_spec("gate:x").scheduled_gate
 
 
@@ -69,7 +71,7 @@ def test_eval_records_the_model_a_spec_names():
         "every:3",
         "learned-dynamic",
     )
-    assert agent_spec(_eval_args(agent="learned-never"))["name"] == "learned-never/dynamic"
+    assert agent_spec(_eval_args(agent="learned-never"))["name"] == "learned-never/never"
     assert agent_spec(_eval_args(agent="gate:every:4"))["strategy"] == "every:4"
     assert agent_spec(_eval_args(agent="random-walk")) == {
         "name": "random-walk",
