@@ -82,11 +82,13 @@ class ExpertAgent:
 
     def __init__(self) -> None:
         self._memories: list[Memory] = []
+        self._facing_before: list[tuple[int, int]] = []  # each slot's, before its last `act`
 
     def reset(self, n: int) -> None:
         if n < 1:
             raise ValueError(f"ExpertAgent.reset needs n >= 1 episodes, got {n}")
         self._memories = [Memory() for _ in range(n)]
+        self._facing_before = [Memory().facing for _ in range(n)]
 
     def act(self, observations: list[dict], infos: list[dict]) -> list[Decision]:
         slots = episode_slots(infos, len(observations), len(self._memories))
@@ -98,10 +100,8 @@ class ExpertAgent:
             pos = tuple(int(v) for v in info["player_pos"])
             memory.observe(pos, obs["local_view"])
             action, subgoal, plan = Policy(memory, pos, info).decide()
-            if CRAFTER_ACTIONS[action].startswith("move_") and not info.get("sleeping"):
-                memory.facing = next(
-                    d for d, a in DIRECTIONS.items() if a == CRAFTER_ACTIONS[action]
-                )
+            self._facing_before[slot] = memory.facing
+            _turn(memory, action, info)
             new_plan = plan if subgoal != memory.subgoal else ""
             memory.subgoal = subgoal
             decisions.append(
@@ -113,6 +113,22 @@ class ExpertAgent:
                 )
             )
         return decisions
+
+    def follow(self, actions: list[int], infos: list[dict]) -> None:
+        """The actions the players took after the last `act` on these infos, where they were
+        not the expert's (DAgger: a student plays, the expert labels its states): the
+        expert's memory of where each player faces follows the player, not its own choice."""
+        slots = episode_slots(infos, len(actions), len(self._memories))
+        for slot, action, info in zip(slots, actions, infos, strict=True):
+            memory = self._memories[slot]
+            memory.facing = self._facing_before[slot]
+            _turn(memory, int(action), info)
+
+
+def _turn(memory: Memory, action: int, info: dict) -> None:
+    """A move turns an awake player to face its direction (crafter turns even when blocked)."""
+    if CRAFTER_ACTIONS[action].startswith("move_") and not info.get("sleeping"):
+        memory.facing = next(d for d, a in DIRECTIONS.items() if a == CRAFTER_ACTIONS[action])
 
 
 class Policy:

@@ -60,7 +60,7 @@ def trained_never_to_plan(name: str) -> bool:
     import json
 
     card = json.loads((CHECKPOINTS_DIR / CHECKPOINTS[name][0] / "card.json").read_text())
-    return set(card["data"]["config"]["schedule_weights"]) == {"never"}
+    return set((card["data"]["config"] or {}).get("schedule_weights", ())) == {"never"}
 
 
 def resolve_checkpoint(spec: str | Path) -> tuple[Path, Path | None]:

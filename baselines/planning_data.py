@@ -125,6 +125,12 @@ class DataConfig:
     def env_seeds(self) -> range:
         return range(self.first_env_seed, self.first_env_seed + self.trajectories)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> DataConfig:
+        """The config a card's `config` (its JSON form) records."""
+        tuples = {name: tuple(values[name]) for name in ("k_range", "styles") if name in values}
+        return cls(**{**values, **tuples})
+
 
 PAPER_SCALE = {"trajectories": 1024, "max_steps": 2000}
 
@@ -155,7 +161,31 @@ def _goal_text(subgoal: str) -> str:
     return subgoal.replace("_", " ")
 
 
-def _env_and_expert(config: DataConfig):
+def plans_dynamically(decision, hurt: bool, step: int) -> bool:
+    """The `dynamic` schedule: plan when the expert's subgoal changes (its decision carries a
+    new plan), after losing health, and at the first step."""
+    return bool(decision.plan) or hurt or step == 0
+
+
+def expert_answer(decision, plan_now: bool, style: str, family: str) -> tuple[str, str]:
+    """(answer, plan) for an expert decision: the plan block written in `style` when it plans
+    now, then the action, as the agent's parser reads it."""
+    plan = ""
+    if plan_now:
+        plan = PLAN_STYLES[style](decision.meta["plan"], _goal_text(decision.meta["subgoal"]))
+    answer = answer_text(decision.action, family)
+    if plan:
+        answer = f"{PLAN_OPEN}\n{plan}\n{PLAN_CLOSE}\n{answer}"
+    return answer, plan
+
+
+def sample_line(prompt: list[dict], answer: str, meta: dict) -> str:
+    """One JSONL line of a dataset: the chat (prompt, then the answer) and what made it."""
+    messages = [*prompt, {"role": "assistant", "content": answer}]
+    return json.dumps({"messages": messages, "meta": meta}) + "\n"
+
+
+def env_and_expert(config: DataConfig):
     """A fresh env of `config.env` and its expert."""
     if config.family == "crafter":
         from agents.expert import ExpertAgent
@@ -239,7 +269,7 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
     """One expert episode as sample lines: (JSONL text, counts, plan token counts, plans)."""
     config, seed, schedule, style = job
     builder = PromptBuilder(config.prompt_config())
-    env, expert = _env_and_expert(config)
+    env, expert = env_and_expert(config)
     expert.reset(1)
     memory = EpisodeMemory()
     strategy = Strategy.parse("dynamic" if schedule == "dynamic" else schedule)
@@ -252,39 +282,27 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
     while True:
         step = info["step"]
         decision = expert.act([obs], [{**info, "slot": 0}])[0]
-        goal = _goal_text(decision.meta["subgoal"])
-        expert_plan = decision.meta["plan"]
         mode = strategy.mode(step)
         if schedule == "dynamic":
-            hurt = _health(info) < last_health
-            plan_now = bool(decision.plan) or hurt or step == 0
+            plan_now = plans_dynamically(decision, _health(info) < last_health, step)
         else:
             plan_now = mode is PlanMode.REQUIRED
-        plan = PLAN_STYLES[style](expert_plan, goal) if plan_now else ""
+        answer, plan = expert_answer(decision, plan_now, style, config.family)
         memory.observe(obs, info)
         prompt = builder.build(obs, step, memory, mode)
-        answer = answer_text(decision.action, config.family)
         if plan:
-            answer = f"{PLAN_OPEN}\n{plan}\n{PLAN_CLOSE}\n{answer}"
             plans += 1
             plan_tokens.append(count_plan_tokens(plan))
-        lines.append(
-            json.dumps(
-                {
-                    "messages": [*prompt, {"role": "assistant", "content": answer}],
-                    "meta": {
-                        "seed": seed,
-                        "step": step,
-                        "schedule": schedule,
-                        "style": style,
-                        "subgoal": goal,
-                        "action": decision.action,
-                        "plan": plan,
-                    },
-                }
-            )
-            + "\n"
-        )
+        meta = {
+            "seed": seed,
+            "step": step,
+            "schedule": schedule,
+            "style": style,
+            "subgoal": _goal_text(decision.meta["subgoal"]),
+            "action": decision.action,
+            "plan": plan,
+        }
+        lines.append(sample_line(prompt, answer, meta))
         counts["samples"] += 1
         counts["plans"] += bool(plan)
         counts[f"action:{env.unwrapped.action_names[decision.action]}"] += 1

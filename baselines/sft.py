@@ -422,9 +422,7 @@ def _data_card(data: str) -> dict[str, Any]:
     if command is None and card.get("config"):
         from baselines.planning_data import DataConfig, data_command
 
-        config = {**card["config"], "k_range": tuple(card["config"]["k_range"])}
-        config["styles"] = tuple(config["styles"])
-        command = data_command(DataConfig(**config))
+        command = data_command(DataConfig.from_dict(card["config"]))
     return {
         "path": str(path),
         "sha256": data_hash(path),

@@ -1,4 +1,4 @@
-"""`dynplan train sft|rl`: the learned dynamic planner's two stages; `dynplan train sb3`: the
+"""`dynplan train sft|dagger|rl`: the learned dynamic planner's stages; `dynplan train sb3`: the
 SB3 PPO baseline that reads no text; `dynplan train gate`: the learned plan gate (SB3 PPO)."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from baselines.configs import (
+    DaggerConfig,
     GateConfig,
     PPOConfig,
     SB3PPOConfig,
@@ -22,6 +23,11 @@ SFT_HELP = {
     "max_steps": "> 0 overrides --epochs",
     "learning_rate": "1e-3 scratch, 2e-4 LoRA, 2e-5 full when not given",
     "prompt_loss_weight": "weight of the loss on each sample's own prompt (0: answers only)",
+}
+DAGGER_HELP = {
+    "model": "the SFT model directory (or shipped name) that plays first",
+    "data": "the planning data it learned from, replayed beside its own states",
+    "out": "where each round's states, training set and model go",
 }
 RL_HELP = {"model": "the SFT model directory", "adapter": "the SFT adapter, if SFT made one"}
 SB3_HELP = {
@@ -41,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stages = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
     for name, config_class, renames, helps, text in (
         ("sft", SFTConfig, SFT_RENAMES, SFT_HELP, "supervised fine-tuning on planning data"),
+        ("dagger", DaggerConfig, None, DAGGER_HELP, "the expert labels the student's own states"),
         ("rl", PPOConfig, None, RL_HELP, "PPO with a planning cost on the LLM policy"),
         ("sb3", SB3PPOConfig, None, SB3_HELP, "SB3 PPO on the semantic observation (no text)"),
         ("gate", GateConfig, None, GATE_HELP, "SB3 PPO on the plan gate (keep / replan)"),
@@ -52,10 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.stage in ("rl", "sb3", "gate"):
+    if args.stage in ("rl", "dagger", "sb3", "gate"):
         from importlib import import_module
 
-        module = "baselines.ppo_llm" if args.stage == "rl" else "baselines.sb3_ppo"
+        module = {"rl": "baselines.ppo_llm", "dagger": "baselines.dagger"}.get(
+            args.stage, "baselines.sb3_ppo"
+        )
         return import_module(module).run_from_args(args)
     from baselines.configs import config_from_args
     from baselines.sft import train_sft

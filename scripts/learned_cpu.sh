@@ -2,6 +2,7 @@
 # The CPU recipe of the learned dynamic planner, end to end (`make learned`):
 #   data (prompts without the system message, which a scratch model learns nothing from) ->
 #   SFT (scratch:small, with the loss on each sample's observation as well as its answer) ->
+#   optional DAgger rounds (the expert labels the student's own states; DAGGER_ROUNDS > 0) ->
 #   PPO with a planning cost -> evaluation on development seeds,
 # plus the control, side by side with it: the same model trained on never-plan data from the
 # same trajectories.
@@ -23,6 +24,9 @@ BATCH=${BATCH:-16}
 PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observation (0: none)
 INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message (~2x the SFT time)
 CONTROL=${CONTROL:-1}  # 0: skip the never-plan control
+DAGGER_ROUNDS=${DAGGER_ROUNDS:-0}  # > 0: DAgger rounds between SFT and PPO (README: measured)
+DAGGER_EPISODES=${DAGGER_EPISODES:-32}  # student episodes per round
+DAGGER_STEPS=${DAGGER_STEPS:-400}  # SFT steps per round
 RL_UPDATES=${RL_UPDATES:-16}
 RL_ENVS=${RL_ENVS:-8}
 RL_STEPS=${RL_STEPS:-32}  # per env and update
@@ -51,13 +55,20 @@ evaluate() {  # $1: name, $2: strategy, then backend options
     --num-envs "$EVAL_ENVS" --name "$name" --out "$out" "${resume[@]}" "$@"
 }
 
-planner() {  # the learned dynamic planner: data, SFT, PPO, evaluations
+planner() {  # the learned dynamic planner: data, SFT, (DAgger,) PPO, evaluations
   data data every=1,dynamic=1
   sft data sft
-  $DYNPLAN train rl --model "$RUN/sft" --out "$RUN/rl" --resume --updates "$RL_UPDATES" \
+  local student="$RUN/sft"
+  if [ "$DAGGER_ROUNDS" -gt 0 ]; then
+    $DYNPLAN train dagger --model "$RUN/sft" --data "$RUN/data" --out "$RUN/dagger" \
+      --rounds "$DAGGER_ROUNDS" --episodes "$DAGGER_EPISODES" --sft-steps "$DAGGER_STEPS" \
+      --max-steps "$MAX_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS"
+    student="$RUN/dagger/round-$DAGGER_ROUNDS/model"
+  fi
+  $DYNPLAN train rl --model "$student" --out "$RUN/rl" --resume --updates "$RL_UPDATES" \
     --num-envs "$RL_ENVS" --rollout-steps "$RL_STEPS"
-  evaluate learned-dynamic dynamic --model "$RUN/sft"
-  evaluate learned-dynamic+rl dynamic --model "$RUN/sft" --adapter "$RUN/rl"
+  evaluate learned-dynamic dynamic --model "$student"
+  evaluate learned-dynamic+rl dynamic --model "$student" --adapter "$RUN/rl"
 }
 control() {  # the same trajectories with never-plan answers
   data data-never never=1

@@ -111,6 +111,9 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
         "TRAJECTORIES": "2",
         "MAX_STEPS": "15",
         "SFT_STEPS": "2",
+        "DAGGER_ROUNDS": "1",
+        "DAGGER_EPISODES": "2",
+        "DAGGER_STEPS": "2",
         "RL_UPDATES": "1",
         "RL_ENVS": "2",
         "RL_STEPS": "2",
@@ -127,7 +130,12 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
     assert all([m["role"] for m in s["messages"]] == ["user", "assistant"] for s in never)
     sft = json.loads((run / "sft/card.json").read_text())
     assert sft["config"]["prompt_loss_weight"] == 1 and sft["prompt"]["instruction"] is False
-    assert json.loads((run / "rl/card.json").read_text())["updates"] == 1
+    student = run / "dagger/round-1/model"  # SFT, then a DAgger round, then PPO
+    assert json.loads((student / "card.json").read_text())["config"]["model"] == str(run / "sft")
+    rl = json.loads((run / "rl/card.json").read_text())
+    assert rl["updates"] == 1 and rl["config"]["model"] == str(student)
+    dynamic = json.loads((run / "eval-crafter-quick-learned-dynamic/result.json").read_text())
+    assert dynamic["agent"]["model"] == str(student)
     _assert_a_second_run_skips_every_stage("scripts/learned_cpu.sh", sizes)
 
 

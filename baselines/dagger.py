@@ -1,0 +1,321 @@
+"""DAgger for the learned planner (`dynplan train dagger`): the student plays, the expert labels.
+
+Behaviour cloning learns from the expert's states alone; played, the student's own mistakes
+lead it to states the expert never showed it, and it dies when random does (README, "What
+limits the student"). DAgger (Ross, Gordon and Bagnell, 2011) trains on the student's states.
+Each round:
+  1. the current student plays `episodes` Crafter episodes (sampled, under `dynamic`) and the
+     scripted expert, given the same observations, labels every state with what it would do;
+     its map memory and facing follow the player (`ExpertAgent.follow`). With `expert_mix` > 0
+     a step plays the expert's action instead (DAgger's beta);
+  2. a sample is the student's own prompt (`LLMAgent.last_prompts`: the one prompt builder)
+     with the expert's answer, a plan when the expert's subgoal changes (the planning data's
+     `dynamic` schedule, `baselines.planning_data`);
+  3. the student is fine-tuned (`train_sft`, all weights) on every round's states so far plus
+     `replay` planning-data samples per state, so it keeps what it learned.
+Each round's states, training set and model are directories under `out`; a finished stage is
+skipped on a rerun (an interrupted collection plays its round again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from baselines.configs import DaggerConfig, SFTConfig, cli_command
+
+CARD = "card.json"
+
+
+def run_dagger(config: DaggerConfig, progress: bool = True) -> dict:
+    """Every round of `config`; returns (and writes to `out/card.json`) what each measured."""
+    out = Path(config.out)
+    _checked_inputs(config)
+    done = _finished(out)
+    if done and done["config"] == asdict(config):
+        return done  # every round of this very config finished before
+    out.mkdir(parents=True, exist_ok=True)
+    student = _student(config.model)
+    rounds = []
+    for index in range(1, config.rounds + 1):
+        here = out / f"round-{index}"
+        states = _finished(here / "states") or collect_states(
+            config, index, student, here / "states", progress
+        )
+        training_set(config, index, here / "data")
+        sft = _sft(config, student, here / "data", here / "model", progress)
+        rounds.append(
+            {
+                "round": index,
+                "student": str(student),
+                "states": states["samples"],
+                "student_progression": states["progression"],
+                "student_episode_length": states["episode_length"],
+                "agreement_with_expert": states["agreement"],
+                "held_out_loss": sft["final_held_out_loss"],
+                "model": str(here / "model"),
+            }
+        )
+        student = here / "model"
+    card = {
+        "config": asdict(config),
+        "command": cli_command("dynplan train dagger", config, always=("model", "data", "out")),
+        "model": str(student),
+        "rounds": rounds,
+    }
+    (out / CARD).write_text(json.dumps(card, indent=1))
+    return card
+
+
+def _checked_inputs(config: DaggerConfig):
+    """The planning data's config, after checking the student and the data fit together."""
+    from agents.models import card_prompt
+    from baselines.planning_data import DataConfig
+    from leaderboard.protocols import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, PROTOCOLS
+
+    data_card = Path(config.data) / CARD
+    if not data_card.is_file():
+        raise FileNotFoundError(f"{data_card} not found: --data takes a `dynplan data` directory")
+    card = json.loads(data_card.read_text())
+    if not card.get("config"):
+        raise ValueError(f"{config.data} holds no planning data config: expected `dynplan data`'s")
+    data_config = DataConfig.from_dict(card["config"])
+    if data_config.family != "crafter":
+        raise ValueError(f"DAgger's expert labels Crafter; {config.data} holds {data_config.env}")
+    if card_prompt(_student(config.model)) != card.get("prompt"):
+        raise ValueError(
+            f"{config.model} was not prompted as {config.data}'s samples are: expected the SFT "
+            "model trained on that data"
+        )
+    reserved = set(EVALUATION_SEEDS) | set(DEVELOPMENT_SEEDS)
+    reserved |= {s for p in PROTOCOLS.values() for s in p.seeds}
+    seeds = range(config.first_env_seed, config.first_env_seed + config.rounds * config.episodes)
+    if reserved & set(seeds):
+        raise ValueError(f"--first-env-seed must be above the board's seeds ({max(reserved)})")
+    return data_config
+
+
+def _student(model: str) -> Path:
+    """The first student's directory (a local one or a shipped name); adapters are refused."""
+    from agents.models import resolve_checkpoint
+
+    path, adapter = resolve_checkpoint(model)
+    if adapter is not None:
+        raise ValueError(f"{model} is an adapter; DAgger fine-tunes a whole SFT model")
+    return path
+
+
+def _finished(directory: Path) -> dict | None:
+    """The card of a stage that finished before, else None."""
+    card = directory / CARD
+    return json.loads(card.read_text()) if card.is_file() else None
+
+
+# -- 1-2: the student plays, the expert labels --------------------------------------------------
+def collect_states(
+    config: DaggerConfig, round_index: int, student: Path, out: Path, progress: bool = True
+) -> dict:
+    """Round `round_index`'s episodes of `student`, every state labelled by the expert, as a
+    dataset (`samples.jsonl`, `card.json`) in `out`; returns the card."""
+    from tqdm import tqdm
+
+    from agents.factory import make_agent
+    from baselines.planning_data import (
+        PLAN_STYLES,
+        env_and_expert,
+        expert_answer,
+        plans_dynamically,
+        sample_line,
+    )
+    from dynplan_gym.achievements import progression
+
+    data_config = dataclasses.replace(_checked_inputs(config), max_steps=config.max_steps)
+    agent = make_agent(
+        "llm:dynamic",
+        backend_options={"kind": "transformers", "model": str(student), "device": config.device},
+        temperature=config.temperature,
+        seed=config.seed + round_index,
+    )
+    first = config.first_env_seed + (round_index - 1) * config.episodes
+    queue = list(range(first, first + config.episodes))
+    rng = random.Random(f"{config.seed}:{round_index}")
+    styles = {seed: rng.choice(sorted(PLAN_STYLES)) for seed in queue}
+    mix = np.random.default_rng([config.seed, round_index])
+    slots = min(config.num_envs, len(queue))
+    pairs = [env_and_expert(data_config) for _ in range(slots)]
+    envs, expert = [env for env, _ in pairs], pairs[0][1]  # the expert is batched over slots
+    agent.reset(slots)
+    expert.reset(slots)
+    running: dict[int, dict] = {}
+
+    def start(slot: int) -> None:
+        seed = queue.pop(0)
+        obs, info = envs[slot].reset(seed=seed)
+        running[slot] = {"seed": seed, "obs": obs, "info": {**info, "slot": slot}, "health": None}
+
+    for slot in range(slots):
+        start(slot)
+    lines: list[str] = []
+    finished: list[dict] = []
+    agreed = 0
+    bar = tqdm(total=config.episodes, desc=f"DAgger round {round_index}", disable=not progress)
+    while running:
+        active = sorted(running)
+        observations = [running[s]["obs"] for s in active]
+        infos = [running[s]["info"] for s in active]
+        decisions = agent.act(observations, infos)
+        labels = expert.act(observations, infos)
+        played = [
+            label.action if mix.random() < config.expert_mix else decision.action
+            for decision, label in zip(decisions, labels, strict=True)
+        ]
+        expert.follow(played, infos)
+        for slot, prompt, decision, label, action in zip(
+            active, agent.last_prompts, decisions, labels, played, strict=True
+        ):
+            episode = running[slot]
+            info = episode["info"]
+            step = int(info["step"])
+            health = info["inventory"]["health"]
+            hurt = episode["health"] is not None and health < episode["health"]
+            style = styles[episode["seed"]]
+            answer, plan = expert_answer(
+                label, plans_dynamically(label, hurt, step), style, "crafter"
+            )
+            meta = {
+                "seed": episode["seed"],
+                "step": step,
+                "schedule": "dagger",
+                "style": style,
+                "subgoal": label.meta["subgoal"].replace("_", " "),
+                "action": label.action,
+                "plan": plan,
+                "student_action": decision.action,
+            }
+            lines.append(sample_line(prompt, answer, meta))
+            agreed += decision.action == label.action
+            episode["health"] = health
+            obs, _, terminated, truncated, info = envs[slot].step(
+                {"action": action, "plan": decision.plan}
+            )
+            episode["obs"], episode["info"] = obs, {**info, "slot": slot}
+            if terminated or truncated:
+                finished.append(
+                    {"length": step + 1, "progression": 100 * progression(info["achievements"])}
+                )
+                del running[slot]
+                bar.update(1)
+                if queue:
+                    start(slot)
+    bar.close()
+    for env in envs:
+        env.close()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "samples.jsonl").write_text("".join(lines))
+    scores = np.array([e["progression"] for e in finished])
+    card = {
+        "kind": "dagger-states",
+        "round": round_index,
+        "student": str(student),
+        "config": asdict(data_config),
+        "prompt": agent.config.to_dict(),
+        "samples": len(lines),
+        "episodes": len(finished),
+        "seeds": [first, first + config.episodes - 1],
+        "progression": _mean_and_error(scores),
+        "episode_length": float(np.mean([e["length"] for e in finished])),
+        "agreement": agreed / max(len(lines), 1),
+        "expert_mix": config.expert_mix,
+    }
+    (out / CARD).write_text(json.dumps(card, indent=1))
+    return card
+
+
+def _mean_and_error(values: np.ndarray) -> dict:
+    error = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
+    return {"mean": float(values.mean()), "standard_error": error}
+
+
+# -- 3: the student learns from its own states ----------------------------------------------------
+def training_set(config: DaggerConfig, round_index: int, out: Path) -> Path:
+    """Every round's states up to `round_index`, plus `replay` planning-data samples per state
+    (drawn at random, seeded), as a dataset in `out`."""
+    if (out / CARD).is_file():
+        return out
+    from baselines.sft import load_samples
+
+    root = out.parent.parent
+    states = []
+    for index in range(1, round_index + 1):
+        states += (root / f"round-{index}" / "states" / "samples.jsonl").read_text().splitlines()
+    base = load_samples(config.data)
+    wanted = min(len(base), round(config.replay * len(states)))
+    replayed = random.Random(f"{config.seed}:{round_index}").sample(range(len(base)), wanted)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "samples.jsonl", "w") as f:
+        for line in states:
+            f.write(line + "\n")
+        for i in sorted(replayed):
+            f.write(json.dumps(base[i]) + "\n")
+    data_card = json.loads((Path(config.data) / CARD).read_text())
+    card = {
+        "kind": "dagger-training-set",
+        "round": round_index,
+        "config": data_card["config"],  # the replayed data's, whose prompt every sample shares
+        "command": data_card.get("command"),
+        "prompt": data_card["prompt"],
+        "samples": len(states) + wanted,
+        "states": len(states),
+        "replayed": wanted,
+        "replayed_from": str(config.data),
+    }
+    (out / CARD).write_text(json.dumps(card, indent=1))
+    return out
+
+
+def _sft(config: DaggerConfig, student: Path, data: Path, out: Path, progress: bool) -> dict:
+    """The student fine-tuned on `data` (all weights), resuming where it stopped."""
+    from baselines.sft import train_sft
+
+    sft = SFTConfig(
+        data=str(data),
+        out=str(out),
+        model=str(student),
+        lora_rank=0,
+        max_steps=config.sft_steps,
+        learning_rate=config.learning_rate,
+        batch_size=config.batch_size,
+        prompt_loss_weight=config.prompt_loss_weight,
+        eval_steps=max(config.sft_steps, 1),
+        save_steps=max(config.sft_steps // 3, 1),
+        seed=config.seed,
+        device=config.device,
+        dtype=config.dtype,
+    )
+    return train_sft(sft, resume=True, progress=progress)
+
+
+def run_from_args(args) -> int:
+    """`dynplan train dagger`."""
+    from baselines.configs import config_from_args
+
+    config = config_from_args(DaggerConfig, args)
+    try:
+        card = run_dagger(config, progress=not args.no_progress)
+    except (FileExistsError, FileNotFoundError, ValueError) as err:
+        raise SystemExit(f"dynplan train dagger: {err}") from None
+    print(f"model: {card['model']}")
+    for r in card["rounds"]:
+        p = r["student_progression"]
+        print(
+            f"  round {r['round']}: {r['states']} states; its student {p['mean']:.1f} ± "
+            f"{p['standard_error']:.1f} % progression, {r['student_episode_length']:.0f} steps, "
+            f"{100 * r['agreement_with_expert']:.1f} % of actions the expert's; held-out loss "
+            f"{r['held_out_loss']:.3f}"
+        )
+    return 0

@@ -1,0 +1,169 @@
+"""DAgger: the expert follows a player it does not steer, labels the student's own states, and
+each round fine-tunes the last round's student on them beside a replay of the planning data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from agents.expert import ExpertAgent
+from agents.parser import parse_output
+from baselines.configs import DaggerConfig, SFTConfig
+from baselines.dagger import run_dagger
+from baselines.planning_data import DataConfig, generate
+from baselines.sft import load_samples, train_sft
+from dynplan_cli import main
+from dynplan_gym.crafter_env import DynPlanCrafterEnv
+
+
+def test_the_expert_facing_follows_the_player_it_does_not_steer():
+    env = DynPlanCrafterEnv()
+    expert = ExpertAgent()
+    expert.reset(1)
+    rng = np.random.default_rng(0)
+    obs, info = env.reset(seed=3)
+    turned = 0
+    for _ in range(200):
+        expert.act([obs], [info])
+        action = int(rng.integers(env.action_space["action"].n))
+        expert.follow([action], [info])
+        before = tuple(env.unwrapped._core.player.facing)
+        obs, _, terminated, truncated, info = env.step(action)
+        facing = tuple(int(v) for v in env.unwrapped._core.player.facing)
+        turned += facing != before
+        assert expert._memories[0].facing == facing
+        if terminated or truncated:
+            break
+    assert turned > 10  # the random player turned often, the expert chose none of it
+
+
+def test_following_its_own_actions_changes_nothing_the_expert_does():
+    def play(follow: bool) -> list[int]:
+        env, expert = DynPlanCrafterEnv(length=150), ExpertAgent()
+        expert.reset(1)
+        obs, info = env.reset(seed=5)
+        actions = []
+        while True:
+            action = expert.act([obs], [info])[0].action
+            if follow:
+                expert.follow([action], [info])
+            actions.append(action)
+            obs, _, terminated, truncated, info = env.step(action)
+            if terminated or truncated:
+                return actions
+
+    assert play(follow=True) == play(follow=False)
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    """Planning data without the system message and a scratch model trained on it (seconds)."""
+    root = tmp_path_factory.mktemp("dagger")
+    data = root / "data"
+    config = DataConfig(
+        trajectories=3, max_steps=25, schedule_weights={"every": 1, "dynamic": 1}, instruction=False
+    )
+    generate(config, data, progress=False)
+    sft = SFTConfig(
+        data=str(data),
+        out=str(root / "sft"),
+        model="scratch:tiny",
+        max_steps=2,
+        batch_size=4,
+        eval_steps=2,
+        save_steps=2,
+    )
+    train_sft(sft, progress=False)
+    return data, root / "sft"
+
+
+def _config(student, out, **overrides) -> DaggerConfig:
+    data, model = student
+    settings = dict(
+        model=str(model),
+        data=str(data),
+        out=str(out),
+        rounds=2,
+        episodes=3,
+        num_envs=2,
+        max_steps=12,
+        sft_steps=2,
+        batch_size=4,
+        replay=0.5,
+    )
+    return DaggerConfig(**{**settings, **overrides})
+
+
+def test_rounds_label_the_students_states_and_train_the_next_student(student, tmp_path):
+    config = _config(student, tmp_path / "dagger")
+    card = run_dagger(config, progress=False)
+    rounds = card["rounds"]
+    assert [r["student"] for r in rounds] == [str(student[1]), rounds[0]["model"]]
+    assert card["model"] == rounds[1]["model"]
+    replayed_prompts = {json.dumps(s["messages"][:-1]) for s in load_samples(student[0])}
+    for index, r in enumerate(rounds, 1):
+        here = tmp_path / "dagger" / f"round-{index}"
+        states = load_samples(here / "states")
+        assert len(states) == r["states"] == 3 * 12  # every step of every episode (none died)
+        assert {s["meta"]["seed"] for s in states} == {
+            40_000 + 3 * (index - 1) + i for i in range(3)
+        }
+        for sample in states:
+            prompt, answer = sample["messages"][:-1], sample["messages"][-1]["content"]
+            assert prompt[0]["role"] == "user"  # the student's prompt: no system message
+            assert json.dumps(prompt) not in replayed_prompts  # its own states, not the expert's
+            parsed = parse_output(answer)
+            assert parsed.valid and parsed.action == sample["meta"]["action"]
+            assert (parsed.plan or "") == sample["meta"]["plan"]
+        assert states[0]["meta"]["plan"]  # the dynamic schedule plans at the first step
+        assert 0 <= r["agreement_with_expert"] <= 1 and r["student_episode_length"] == 12
+        training = json.loads((here / "data" / "card.json").read_text())
+        assert training["states"] == 3 * 12 * index  # every round's states so far
+        assert training["replayed"] == round(0.5 * training["states"])
+        assert len(load_samples(here / "data")) == training["states"] + training["replayed"]
+        model_card = json.loads((here / "model" / "card.json").read_text())
+        assert model_card["steps"] == 2 and model_card["config"]["model"] == r["student"]
+        assert model_card["prompt"] == json.loads((student[0] / "card.json").read_text())["prompt"]
+    # A rerun finds every stage done and changes nothing.
+    mtime = (tmp_path / "dagger" / "round-2" / "model" / "model.safetensors").stat().st_mtime_ns
+    assert run_dagger(config, progress=False)["rounds"] == rounds
+    assert (
+        tmp_path / "dagger" / "round-2" / "model" / "model.safetensors"
+    ).stat().st_mtime_ns == mtime
+
+
+def test_expert_mix_one_plays_the_experts_actions(student, tmp_path):
+    config = _config(student, tmp_path / "mixed", rounds=1, expert_mix=1.0)
+    run_dagger(config, progress=False)
+    states = load_samples(tmp_path / "mixed" / "round-1" / "states")
+    env = DynPlanCrafterEnv(length=12)
+    env.reset(seed=40_000)
+    expert_run = [s["meta"]["action"] for s in states if s["meta"]["seed"] == 40_000]
+    expert = ExpertAgent()
+    expert.reset(1)
+    obs, info = env.reset(seed=40_000)
+    replay = []
+    for _ in range(12):
+        action = expert.act([obs], [info])[0].action
+        replay.append(action)
+        obs, *_, info = env.step(action)
+    assert expert_run == replay  # with beta = 1 the player is the expert
+
+
+def test_bad_input_gets_one_line(student, tmp_path):
+    data, model = student
+
+    def refusal(*flags: str) -> str:
+        command = ["train", "dagger", "--model", str(model), "--out", str(tmp_path / "o")]
+        with pytest.raises(SystemExit) as exit_info:
+            main([*command, *flags])
+        return str(exit_info.value)
+
+    with pytest.raises(ValueError, match="probability"):
+        _config(student, tmp_path, expert_mix=2.0)
+    message = refusal("--data", str(tmp_path / "none"))
+    assert message.startswith("dynplan train dagger:") and "dynplan data" in message
+    assert "above the board's seeds" in refusal("--data", str(data), "--first-env-seed", "0")
+    assert not (tmp_path / "o").exists()  # refused before anything was written
