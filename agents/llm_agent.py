@@ -93,6 +93,14 @@ class LLMAgent:
             decisions.append(decision)
         return decisions
 
+    def follow(self, actions: list[int], infos: list[dict]) -> None:
+        """The actions the players took after the last `act` on these infos, where another
+        party chose them (DAgger's expert mix): each episode's history records them instead."""
+        slots = episode_slots(infos, len(actions), len(self._memories))
+        for slot, action in zip(slots, actions, strict=True):
+            step, observation, _ = self._memories[slot].history.pop()
+            self._memories[slot].history.append((step, observation, int(action)))
+
     def build_prompts(self, observations: list[dict], infos: list[dict]) -> list[Prompt]:
         """The prompts `act` would answer now (episodes whose step is 0 start afresh); the
         terrain in view goes into each episode's map memory."""

@@ -7,7 +7,8 @@ Each round:
   1. the current student plays `episodes` Crafter episodes (sampled, under `dynamic`) and the
      scripted expert, given the same observations, labels every state with what it would do;
      its map memory and facing follow the player (`ExpertAgent.follow`). With `expert_mix` > 0
-     a step plays the expert's action instead (DAgger's beta);
+     a step plays the expert's action instead (DAgger's beta), and the student's history says
+     so (`LLMAgent.follow`);
   2. a sample is the student's own prompt (`LLMAgent.last_prompts`: the one prompt builder)
      with the expert's answer, a plan when the expert's subgoal changes (the planning data's
      `dynamic` schedule, `baselines.planning_data`);
@@ -175,6 +176,7 @@ def collect_states(
             for decision, label in zip(decisions, labels, strict=True)
         ]
         expert.follow(played, infos)
+        agent.follow(played, infos)
         for slot, prompt, decision, label, action in zip(
             active, agent.last_prompts, decisions, labels, played, strict=True
         ):

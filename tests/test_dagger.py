@@ -15,6 +15,7 @@ from baselines.dagger import run_dagger
 from baselines.planning_data import DataConfig, generate
 from baselines.sft import load_samples, train_sft
 from dynplan_cli import main
+from dynplan_gym.crafter_actions import ACTION_NAMES
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
 
 
@@ -150,6 +151,11 @@ def test_expert_mix_one_plays_the_experts_actions(student, tmp_path):
         replay.append(action)
         obs, *_, info = env.step(action)
     assert expert_run == replay  # with beta = 1 the player is the expert
+    # The student's prompt lists the actions played, the expert's, not its own choices.
+    episode = [s for s in states if s["meta"]["seed"] == 40_000]
+    last = episode[-1]["messages"][0]["content"].split("\n")[0]
+    played = ", ".join(ACTION_NAMES[a] for a in expert_run[-5:-1])
+    assert last == f"Your last actions, oldest first: {played}."
 
 
 def test_bad_input_gets_one_line(student, tmp_path):
