@@ -130,6 +130,7 @@ def collect_states(
         PLAN_STYLES,
         env_and_expert,
         expert_answer,
+        goal_text,
         plans_dynamically,
         sample_line,
     )
@@ -194,7 +195,7 @@ def collect_states(
                 "step": step,
                 "schedule": "dagger",
                 "style": style,
-                "subgoal": label.meta["subgoal"].replace("_", " "),
+                "subgoal": goal_text(label.meta["subgoal"]),
                 "action": label.action,
                 "plan": plan,
                 "student_action": decision.action,

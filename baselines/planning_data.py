@@ -157,7 +157,8 @@ def data_command(config: DataConfig) -> str:
     )
 
 
-def _goal_text(subgoal: str) -> str:
+def goal_text(subgoal: str) -> str:
+    """A subgoal as samples and plans write it ("collect_wood" -> "collect wood")."""
     return subgoal.replace("_", " ")
 
 
@@ -172,7 +173,7 @@ def expert_answer(decision, plan_now: bool, style: str, family: str) -> tuple[st
     now, then the action, as the agent's parser reads it."""
     plan = ""
     if plan_now:
-        plan = PLAN_STYLES[style](decision.meta["plan"], _goal_text(decision.meta["subgoal"]))
+        plan = PLAN_STYLES[style](decision.meta["plan"], goal_text(decision.meta["subgoal"]))
     answer = answer_text(decision.action, family)
     if plan:
         answer = f"{PLAN_OPEN}\n{plan}\n{PLAN_CLOSE}\n{answer}"
@@ -298,7 +299,7 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
             "step": step,
             "schedule": schedule,
             "style": style,
-            "subgoal": _goal_text(decision.meta["subgoal"]),
+            "subgoal": goal_text(decision.meta["subgoal"]),
             "action": decision.action,
             "plan": plan,
         }
