@@ -35,8 +35,9 @@ $(STAMP): pyproject.toml Makefile
 demo: setup
 	$(VENV)/bin/dynplan demo
 
+# A worker process per core (pytest-xdist); an idle worker takes tests queued for a busy one.
 test: setup
-	$(PY) -m pytest $(PYTEST_FLAGS)
+	$(PY) -m pytest -n auto --dist worksteal $(PYTEST_FLAGS)
 
 bench: setup
 	$(PY) -m pytest tests/benchmarks --benchmark-enable --benchmark-only $(PYTEST_FLAGS)
