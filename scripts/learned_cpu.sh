@@ -3,7 +3,8 @@
 #   data (prompts without the system message, which a scratch model learns nothing from) ->
 #   SFT (scratch:small, with the loss on each sample's observation as well as its answer) ->
 #   optional DAgger rounds (the expert labels the student's own states; DAGGER_ROUNDS > 0) ->
-#   PPO with a planning cost -> evaluation on development seeds,
+#   PPO with a planning cost, once per seed, keeping the run best on development seeds ->
+#   evaluation on other development seeds,
 # plus the control, side by side with it: the same model trained on never-plan data from the
 # same trajectories.
 # Every stage resumes: run it again after an interruption and finished stages are skipped.
@@ -30,7 +31,10 @@ DAGGER_STEPS=${DAGGER_STEPS:-400}  # SFT steps per round
 RL_UPDATES=${RL_UPDATES:-16}
 RL_ENVS=${RL_ENVS:-8}
 RL_STEPS=${RL_STEPS:-32}  # per env and update
+RL_SEEDS=${RL_SEEDS:-0 1}  # PPO runs side by side (a core each); the best on SELECT_PROTOCOL is rl
+SELECT_PROTOCOL=${SELECT_PROTOCOL:-crafter-balrog-select-dev}  # development seeds, not PROTOCOL's
 EVAL_ENVS=${EVAL_ENVS:-10}
+PYTHON=${PYTHON:-$(dirname "$(command -v "$DYNPLAN")")/python}
 mkdir -p "$RUN"
 
 data() {  # $1: out, $2: schedules
@@ -54,6 +58,62 @@ evaluate() {  # $1: name, $2: strategy, then backend options
   $DYNPLAN eval --agent "llm:$strategy" --protocol "$PROTOCOL" --temperature 1.0 \
     --num-envs "$EVAL_ENVS" --name "$name" --out "$out" "${resume[@]}" "$@"
 }
+side_by_side() {  # $1: what runs (for a failure's message), then the pids to wait for
+  local what=$1 pid
+  shift
+  for pid; do wait "$pid" || { echo "$what failed: see $RUN/*.log" >&2; return 1; }; done
+}
+rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core each); $RUN/rl
+  # links the run that plays best on SELECT_PROTOCOL (the scores: $RUN/rl-selection.json)
+  local student=$1 seeds=($RL_SEEDS) pids=() runs=() seed best
+  if [ -e "$RUN/rl" ] && [ ! -L "$RUN/rl" ]; then
+    echo "$RUN/rl holds an RL run of an older recipe (one seed); move it away and run again" >&2
+    return 1
+  fi
+  echo "PPO, seeds ${seeds[*]} side by side: logs $RUN/rl-seed*.log"
+  for seed in "${seeds[@]}"; do
+    OMP_NUM_THREADS=1 $DYNPLAN train rl --model "$student" --out "$RUN/rl-seed$seed" --resume \
+      --updates "$RL_UPDATES" --num-envs "$RL_ENVS" --rollout-steps "$RL_STEPS" --seed "$seed" \
+      --no-progress >"$RUN/rl-seed$seed.log" 2>&1 &
+    pids+=($!)
+    runs+=("$RUN/rl-seed$seed")
+  done
+  side_by_side PPO "${pids[@]}"
+  if [ "${#seeds[@]}" -gt 1 ]; then
+    pids=()
+    for seed in "${seeds[@]}"; do
+      OMP_NUM_THREADS=1 PROTOCOL=$SELECT_PROTOCOL evaluate "rl-seed$seed" dynamic \
+        --model "$student" --adapter "$RUN/rl-seed$seed" --no-progress \
+        >"$RUN/select-seed$seed.log" 2>&1 &
+      pids+=($!)
+    done
+    side_by_side "the evaluation on $SELECT_PROTOCOL" "${pids[@]}"
+  fi
+  best=$("$PYTHON" - "$SELECT_PROTOCOL" "$RUN" "${runs[@]}" <<'EOF'
+"""Print the RL run whose evaluation on the selection protocol has the highest progression."""
+import json
+import sys
+from pathlib import Path
+
+from leaderboard.metrics import compute_metrics
+from leaderboard.store import load_result_file
+
+protocol, recipe, runs = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+scores = {}
+for run in runs if len(runs) > 1 else []:
+    result = recipe / f"eval-{protocol}-{Path(run).name}" / "result.json"
+    metrics = compute_metrics(load_result_file(result).episodes)
+    scores[run] = {"progression": metrics.progression, "se": metrics.progression_se}
+    print(f"{run}: {metrics.progression:.1f} +- {metrics.progression_se:.1f} %", file=sys.stderr)
+best = max(runs, key=lambda run: scores[run]["progression"]) if scores else runs[0]
+selection = {"protocol": protocol, "scores": scores, "chosen": best}
+(recipe / "rl-selection.json").write_text(json.dumps(selection, indent=1) + "\n")
+print(best)
+EOF
+  )
+  ln -sfn "$(basename "$best")" "$RUN/rl"
+  echo "the RL model: $best"
+}
 
 planner() {  # the learned dynamic planner: data, SFT, (DAgger,) PPO, evaluations
   data data every=1,dynamic=1
@@ -65,8 +125,7 @@ planner() {  # the learned dynamic planner: data, SFT, (DAgger,) PPO, evaluation
       --max-steps "$MAX_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS"
     student="$RUN/dagger/round-$DAGGER_ROUNDS/model"
   fi
-  $DYNPLAN train rl --model "$student" --out "$RUN/rl" --resume --updates "$RL_UPDATES" \
-    --num-envs "$RL_ENVS" --rollout-steps "$RL_STEPS"
+  rl "$student"
   evaluate learned-dynamic dynamic --model "$student"
   evaluate learned-dynamic+rl dynamic --model "$student" --adapter "$RUN/rl"
 }

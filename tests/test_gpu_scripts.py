@@ -118,6 +118,7 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
         "RL_ENVS": "2",
         "RL_STEPS": "2",
         "PROTOCOL": "crafter-quick",
+        "SELECT_PROTOCOL": "crafter-smoke",
         "EVAL_ENVS": "4",
     }
     _run(["bash", "scripts/learned_cpu.sh"], sizes)
@@ -132,8 +133,18 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
     assert sft["config"]["prompt_loss_weight"] == 1 and sft["prompt"]["instruction"] is False
     student = run / "dagger/round-1/model"  # SFT, then a DAgger round, then PPO
     assert json.loads((student / "card.json").read_text())["config"]["model"] == str(run / "sft")
-    rl = json.loads((run / "rl/card.json").read_text())
-    assert rl["updates"] == 1 and rl["config"]["model"] == str(student)
+    # PPO once per seed (0 and 1); `rl` links the run that played best on the selection seeds
+    selection = json.loads((run / "rl-selection.json").read_text())
+    assert selection["protocol"] == "crafter-smoke"
+    assert set(selection["scores"]) == {str(run / "rl-seed0"), str(run / "rl-seed1")}
+    assert (run / "rl").resolve() == Path(selection["chosen"])
+    assert selection["scores"][selection["chosen"]]["progression"] == max(
+        score["progression"] for score in selection["scores"].values()
+    )
+    for seed in (0, 1):
+        rl = json.loads((run / f"rl-seed{seed}/card.json").read_text())
+        assert rl["updates"] == 1 and rl["config"]["model"] == str(student)
+        assert rl["config"]["seed"] == seed
     dynamic = json.loads((run / "eval-crafter-quick-learned-dynamic/result.json").read_text())
     assert dynamic["agent"]["model"] == str(student)
     _assert_a_second_run_skips_every_stage("scripts/learned_cpu.sh", sizes)

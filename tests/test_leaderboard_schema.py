@@ -41,6 +41,16 @@ def test_protocols():
         get_protocol("crafter-easy")
 
 
+def test_crafter_development_protocols_share_no_seed():
+    """A choice made on one development protocol is judged on another's unseen worlds."""
+    seen: dict[int, str] = {}
+    for protocol in PROTOCOLS.values():
+        if protocol.family == "crafter" and set(protocol.seeds) <= set(DEVELOPMENT_SEEDS):
+            for seed in protocol.seeds:
+                assert seen.setdefault(seed, protocol.id) == protocol.id, (seed, protocol.id)
+    assert len(get_protocol("crafter-balrog-select-dev").seeds) == 100
+
+
 def test_metrics_by_hand():
     episodes = [
         episode(
@@ -196,6 +206,7 @@ def test_crafter_protocols_pin_their_text_and_results_record_it(tmp_path):
             assert kwargs["skip_items"] == list(options.skip_items)
     assert get_protocol("crafter-balrog").text_options == "balrog"
     assert get_protocol("crafter-balrog-dev").text_options == "balrog"
+    assert get_protocol("crafter-balrog-select-dev").text_options == "balrog"
     assert get_protocol("crafter-full").text_options == "dynplan"
     # What a result file holds: BALROG's options in full, as `DynPlanCrafter-v0` takes them.
     seeds = get_protocol("crafter-balrog").seeds
