@@ -89,28 +89,7 @@ rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core e
     done
     side_by_side "the evaluation on $SELECT_PROTOCOL" "${pids[@]}"
   fi
-  best=$("$PYTHON" - "$SELECT_PROTOCOL" "$RUN" "${runs[@]}" <<'EOF'
-"""Print the RL run whose evaluation on the selection protocol has the highest progression."""
-import json
-import sys
-from pathlib import Path
-
-from leaderboard.metrics import compute_metrics
-from leaderboard.store import load_result_file
-
-protocol, recipe, runs = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
-scores = {}
-for run in runs if len(runs) > 1 else []:
-    result = recipe / f"eval-{protocol}-{Path(run).name}" / "result.json"
-    metrics = compute_metrics(load_result_file(result).episodes)
-    scores[run] = {"progression": metrics.progression, "se": metrics.progression_se}
-    print(f"{run}: {metrics.progression:.1f} +- {metrics.progression_se:.1f} %", file=sys.stderr)
-best = max(runs, key=lambda run: scores[run]["progression"]) if scores else runs[0]
-selection = {"protocol": protocol, "scores": scores, "chosen": best}
-(recipe / "rl-selection.json").write_text(json.dumps(selection, indent=1) + "\n")
-print(best)
-EOF
-  )
+  best=$("$PYTHON" -m baselines.select_run "$SELECT_PROTOCOL" "$RUN" "${runs[@]}")
   ln -sfn "$(basename "$best")" "$RUN/rl"
   echo "the RL model: $best"
 }
