@@ -65,7 +65,7 @@ side_by_side() {  # $1: what runs (for a failure's message), then the pids to wa
 }
 rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core each); $RUN/rl
   # links the run that plays best on SELECT_PROTOCOL (the scores: $RUN/rl-selection.json)
-  local student=$1 seeds=($RL_SEEDS) pids=() runs=() seed best
+  local student=$1 seeds=($RL_SEEDS) pids=() runs=() evaluations=() seed best
   if [ -e "$RUN/rl" ] && [ ! -L "$RUN/rl" ]; then
     echo "$RUN/rl holds an RL run of an older recipe (one seed); move it away and run again" >&2
     return 1
@@ -79,6 +79,7 @@ rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core e
     runs+=("$RUN/rl-seed$seed")
   done
   side_by_side PPO "${pids[@]}"
+  best=${runs[0]}
   if [ "${#seeds[@]}" -gt 1 ]; then
     pids=()
     for seed in "${seeds[@]}"; do
@@ -86,10 +87,11 @@ rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core e
         --model "$student" --adapter "$RUN/rl-seed$seed" --no-progress \
         >"$RUN/select-seed$seed.log" 2>&1 &
       pids+=($!)
+      evaluations+=("$RUN/eval-$SELECT_PROTOCOL-rl-seed$seed")  # where `evaluate` writes
     done
     side_by_side "the evaluation on $SELECT_PROTOCOL" "${pids[@]}"
+    best=$("$PYTHON" -m baselines.select_run "$RUN/rl-selection.json" "${evaluations[@]}")
   fi
-  best=$("$PYTHON" -m baselines.select_run "$SELECT_PROTOCOL" "$RUN" "${runs[@]}")
   ln -sfn "$(basename "$best")" "$RUN/rl"
   echo "the RL model: $best"
 }
