@@ -38,6 +38,7 @@ class SFTConfig:
     batch_size: int = 16
     grad_accum: int = 1
     group_by_length: bool = False  # batches of samples of about one length: less padding
+    compile: bool = False  # torch.compile each layer's norms and MLP (fuses element-wise work)
     max_length: int = 2048
     prompt_loss_weight: float = 0.0  # > 0: also learn to predict each sample's own prompt text
     eval_fraction: float = 0.05  # held-out trajectories

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import gc
 import math
+import os
 import sys
 import tempfile
 import time
@@ -53,6 +55,8 @@ SMOLLM2_SHAPE = {
     "rms_norm_eps": 1e-5,
     "tie_word_embeddings": True,
 }
+# What a run can measure (`--parts`), in the table's order.
+PARTS = ("sft", "anchor", "ppo", "inference")
 # Dense bf16 peak FLOP/s by a name the GPU reports; `--peak-flops` covers the rest.
 PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}
 
@@ -62,6 +66,7 @@ class Sizes:
     """How much of each measurement to run."""
 
     sft_batches: tuple[int, ...]
+    sft_compiled_batches: tuple[int, ...]  # the same step with `--compile` (norms and MLP)
     anchor_batches: tuple[int, ...]
     sequence_length: int
     train_steps: int  # timed, after the warm-up steps
@@ -76,12 +81,23 @@ class Sizes:
     ppo_rollout_steps: int
     ppo_updates: int
     ppo_lora_rank: int
-    data_trajectories: int
+    data_trajectories: int  # at least; more when the SFT rows need more samples
     data_max_steps: int
+
+    @property
+    def sft_steps(self) -> int:
+        """Optimizer steps an SFT row runs: warm-up, timed, and one to profile."""
+        return self.warmup_steps + self.train_steps + 1
+
+    def samples_needed(self) -> int:
+        """Samples for the largest SFT row's steps without a partial batch (an epoch's last
+        batch is smaller, and a row counts every step as a full batch)."""
+        return max(self.sft_batches + self.sft_compiled_batches) * self.sft_steps
 
 
 FULL = Sizes(
     sft_batches=(64, 256, 1024),
+    sft_compiled_batches=(256, 512),
     anchor_batches=(16, 64),
     sequence_length=1024,
     train_steps=10,
@@ -101,6 +117,7 @@ FULL = Sizes(
 )
 TINY = Sizes(
     sft_batches=(2,),
+    sft_compiled_batches=(2,),
     anchor_batches=(2,),
     sequence_length=1024,
     train_steps=2,
@@ -125,7 +142,9 @@ def sizes_for(tiny: bool, device: str) -> Sizes:
     if tiny:
         return TINY
     if device == "cpu":
-        return dataclasses.replace(FULL, sft_batches=(16,), anchor_batches=(16,))
+        return dataclasses.replace(
+            FULL, sft_batches=(16,), sft_compiled_batches=(16,), anchor_batches=(16,)
+        )
     return FULL
 
 
@@ -139,6 +158,7 @@ class Row:
     mfu: float | None = None
     note: str = ""
     name: str = ""  # set by `measured`
+    profile: str = ""  # where one step's GPU time went, printed after the table
 
 
 @dataclass
@@ -152,6 +172,8 @@ class Setup:
     dtype: str
     sizes: Sizes
     peak_flops: float | None
+    parts: tuple[str, ...] = PARTS
+    profile: bool = False  # profile one extra SFT step of each row (kernels by GPU time)
 
 
 # -- device and timing -----------------------------------------------------------------------
@@ -195,12 +217,15 @@ def free_memory() -> None:
 
 # -- data and model --------------------------------------------------------------------------
 def make_data(out: Path, sizes: Sizes) -> list[dict]:
-    """Synthetic planning samples from the expert (`baselines.planning_data`)."""
+    """Synthetic planning samples from the expert (`baselines.planning_data`), enough for
+    every SFT row (the expert lives through nearly all of its `data_max_steps`)."""
     from baselines.planning_data import DataConfig, generate
     from baselines.sft import load_samples
 
-    config = DataConfig(trajectories=sizes.data_trajectories, max_steps=sizes.data_max_steps)
-    generate(config, out, progress=False)
+    wanted = math.ceil(1.25 * sizes.samples_needed() / sizes.data_max_steps)
+    trajectories = max(sizes.data_trajectories, wanted)
+    config = DataConfig(trajectories=trajectories, max_steps=sizes.data_max_steps)
+    generate(config, out, workers=min(8, os.cpu_count() or 1), progress=False)
     return load_samples(out)
 
 
@@ -266,33 +291,83 @@ class StepClock(TrainerCallback):
         return control
 
 
-def measure_sft(setup: Setup, batch: int) -> Row:
+class StepProfile(TrainerCallback):
+    """Profiles optimizer step `at` (torch.profiler) and keeps its kernels by GPU time."""
+
+    def __init__(self, at: int, device: str) -> None:
+        self.at, self.device = at, device
+        self.profiler = None
+        self.table = ""
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        if state.global_step == self.at:
+            from torch.profiler import ProfilerActivity, profile
+
+            activities = [ProfilerActivity.CPU]
+            if self.device.startswith("cuda"):
+                activities.append(ProfilerActivity.CUDA)
+            self.profiler = profile(activities=activities)
+            self.profiler.__enter__()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.profiler is not None:
+            synchronize(self.device)
+            self.profiler.__exit__(None, None, None)
+            on_gpu = self.device.startswith("cuda")
+            key = "self_device_time_total" if on_gpu else "self_cpu_time_total"
+            self.table = self.profiler.key_averages().table(sort_by=key, row_limit=15)
+            self.profiler = None
+
+
+@functools.cache
+def encoded_samples(model_dir: Path, data_dir: Path):
+    """(samples, `EncodedData`) of the check's data with the model's tokenizer, made once for
+    every SFT row."""
+    from transformers import AutoTokenizer
+
+    from baselines.sft import SFTConfig, encode_dataset, load_samples
+
+    samples = load_samples(data_dir)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    max_length = SFTConfig(data="", out="").max_length
+    return samples, encode_dataset(tokenizer, samples, [], max_length)
+
+
+def measure_sft(setup: Setup, batch: int, compile: bool = False) -> Row:
     """Our SFT step: `baselines.sft`'s Trainer and shared-prefix loss, full fine-tuning,
-    batches grouped by length."""
-    from baselines.sft import SFTConfig, encode_dataset, load_model, load_samples, make_trainer
+    batches grouped by length; `compile`: with `--compile`. With `setup.profile`, one more
+    step runs under the profiler after the timed ones."""
+    from baselines.sft import SFTConfig, load_model, make_trainer
 
     sizes = setup.sizes
+    samples, data = encoded_samples(setup.model_dir, setup.data_dir)
+    steps = sizes.warmup_steps + sizes.train_steps + int(setup.profile)
+    if len(data.train) < batch * steps:  # a partial batch would be counted as a full one
+        return Row(math.nan, "", note=f"{len(data.train)} samples: too few for {steps} x {batch}")
     config = SFTConfig(
         data=str(setup.data_dir),
         out=str(setup.work / f"sft-{batch}"),
         model=str(setup.model_dir),
         lora_rank=0,
         batch_size=batch,
-        max_steps=sizes.warmup_steps + sizes.train_steps,
+        max_steps=steps,
         group_by_length=True,
+        compile=compile,
         eval_fraction=0.0,
         device=setup.device,
         dtype=setup.dtype,
     )
-    samples = load_samples(setup.data_dir)
     model, tokenizer, _ = load_model(config, samples, setup.device)
-    data = encode_dataset(tokenizer, samples, [], config.max_length)
     trainer = make_trainer(config, model, tokenizer, data, progress=False)
     trainer.remove_callback(PrinterCallback)  # its log lines would break up the table
     clock = StepClock(setup.device)
     trainer.add_callback(clock)
+    profiled = StepProfile(sizes.warmup_steps + sizes.train_steps, setup.device)
+    if setup.profile:
+        trainer.add_callback(profiled)
     trainer.train()
-    seconds = clock.ends[-1] - clock.ends[sizes.warmup_steps - 1]
+    last_timed = sizes.warmup_steps + sizes.train_steps - 1
+    seconds = clock.ends[last_timed] - clock.ends[sizes.warmup_steps - 1]
     samples_per_s = batch * sizes.train_steps / seconds
     own = sum(len(row["input_ids"]) for row in data.train) / len(data.train)
     run_tokens = own + len(data.prefix) / batch  # what the model runs per sample
@@ -302,6 +377,7 @@ def measure_sft(setup: Setup, batch: int) -> Row:
         samples_per_s * (len(data.prefix) + own),
         mfu(parameter_count(model), samples_per_s * run_tokens, setup.peak_flops),
         f"{len(data.prefix)} shared + {own:.0f} own tokens a sample",
+        profile=profiled.table,
     )
 
 
@@ -476,18 +552,27 @@ def measured(name: str, measure: Callable[..., Row], *args) -> Row:
 
 
 def all_rows(setup: Setup) -> Iterator[Row]:
+    """The rows of `setup.parts`, in the table's order."""
     sizes = setup.sizes
-    for batch in sizes.sft_batches:
-        name = f"sft: our step (Trainer, shared prefix, by length), batch {batch}"
-        yield measured(name, measure_sft, setup, batch)
-    for batch in sizes.anchor_batches:
-        name = f"anchor: plain full FT step, {sizes.sequence_length} tokens, batch {batch}"
-        yield measured(name, measure_anchor_train, setup, batch)
-    name = (
-        f"ppo: envs {sizes.ppo_envs} x {sizes.ppo_rollout_steps} steps, LoRA {sizes.ppo_lora_rank}"
-    )
-    yield measured(name, measure_ppo, setup)
-    yield from inference_rows(setup)
+    if "sft" in setup.parts:
+        for batch in sizes.sft_batches:
+            name = f"sft: our step (Trainer, shared prefix, by length), batch {batch}"
+            yield measured(name, measure_sft, setup, batch)
+        for batch in sizes.sft_compiled_batches:
+            name = f"sft: our step, --compile (norms and MLP compiled), batch {batch}"
+            yield measured(name, measure_sft, setup, batch, True)
+    if "anchor" in setup.parts:
+        for batch in sizes.anchor_batches:
+            name = f"anchor: plain full FT step, {sizes.sequence_length} tokens, batch {batch}"
+            yield measured(name, measure_anchor_train, setup, batch)
+    if "ppo" in setup.parts:
+        name = (
+            f"ppo: envs {sizes.ppo_envs} x {sizes.ppo_rollout_steps} steps, "
+            f"LoRA {sizes.ppo_lora_rank}"
+        )
+        yield measured(name, measure_ppo, setup)
+    if "inference" in setup.parts:
+        yield from inference_rows(setup)
 
 
 def format_row(row: Row) -> str:
@@ -516,6 +601,9 @@ def run_check(args: argparse.Namespace, work: Path) -> int:
     """Make the data and model, then print the table a row at a time."""
     device = resolve_device(args.device)
     sizes = sizes_for(args.tiny, device)
+    if args.sft_batches:
+        batches = args.sft_batches
+        sizes = dataclasses.replace(sizes, sft_batches=batches, sft_compiled_batches=batches)
     samples = make_data(work / "data", sizes)
     if args.model:
         from agents.models import resolve_model
@@ -532,14 +620,40 @@ def run_check(args: argparse.Namespace, work: Path) -> int:
         dtype=resolve_dtype(args.dtype, device),
         sizes=sizes,
         peak_flops=peak_flops(device, args.peak_flops),
+        parts=args.parts,
+        profile=args.profile,
     )
     started = time.perf_counter()
     for line in header(setup, model_name):
         print(line, flush=True)
+    profiles = []
     for row in all_rows(setup):
         print(format_row(row), flush=True)
+        if row.profile:
+            profiles.append(f"\n{row.name}: one step, kernels by time\n{row.profile}")
     print(f"\n{time.perf_counter() - started:.0f} s of measurements", flush=True)
+    print("".join(profiles), flush=True)
     return 0
+
+
+def parse_parts(text: str) -> tuple[str, ...]:
+    parts = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [part for part in parts if part not in PARTS]
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(PARTS)}, got {text!r}"
+        )
+    return parts
+
+
+def parse_batches(text: str) -> tuple[int, ...]:
+    try:
+        batches = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        batches = ()
+    if not batches or min(batches) < 1:
+        raise argparse.ArgumentTypeError(f"expected batch sizes like 256,512, got {text!r}")
+    return batches
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -549,6 +663,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a tiny model and sizes (CPU, CI)")
     parser.add_argument("--model", default=None, help="a local HF model directory or name")
     parser.add_argument("--peak-flops", type=float, default=None, help="peak bf16 FLOP/s")
+    parser.add_argument(
+        "--parts",
+        type=parse_parts,
+        default=PARTS,
+        help=f"comma-separated, of {','.join(PARTS)} (default: all)",
+    )
+    parser.add_argument(
+        "--sft-batches",
+        type=parse_batches,
+        default=None,
+        help="comma-separated batch sizes of the SFT rows, eager and compiled (default: 64,256,"
+        "1024 eager, 256 compiled)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one step of each SFT row (kernels)"
+    )
     add_device_arguments(parser, TRAIN_DTYPES)
     args = parser.parse_args(argv)
     transformers_logging.set_verbosity_error()

@@ -7,8 +7,8 @@
 # Logs and the trained models (as tar files) go to $OUT.
 #
 # Here:  bash ../shared/gpu-kit/prepare.sh                     # wheels into .whl/
-#        mkdir -p .lease && cp DATA/card.json .lease/ && gzip -c DATA/samples.jsonl \
-#          > .lease/samples.jsonl.gz                           # .lease/ is git-ignored
+#        mkdir -p .lease && cp DATA/card.json .lease/ && xz -c DATA/samples.jsonl \
+#          > .lease/samples.jsonl.xz        # .lease/ is git-ignored; .gz is read too (larger)
 # There: bash scripts/gpu_lease.sh   (carrying .whl and .lease; BUDGET_S: the seconds it may take)
 # A dry run here (tests/test_gpu_scripts.py): INSTALL=0 PYTHON=.venv/bin/python TESTS_S=0
 #   MODEL=scratch:tiny GPU_CHECK_ARGS=--tiny and tiny SFT_*/RL_* sizes.
@@ -18,7 +18,7 @@ BUDGET_S=${BUDGET_S:-570}
 MODEL=${MODEL:-scratch:base}
 PYTHON=${PYTHON:-python3}
 INSTALL=${INSTALL:-1}  # 0: use the packages at hand (a dry run here: PYTHON=.venv/bin/python)
-LEASE_DIR=${LEASE_DIR:-.lease}  # card.json and samples.jsonl.gz of the expert data
+LEASE_DIR=${LEASE_DIR:-.lease}  # card.json and samples.jsonl.xz (or .gz) of the expert data
 TESTS_S=${TESTS_S:-75}  # 0: skip the tests
 mkdir -p "$OUT"
 start=$(date +%s)
@@ -48,8 +48,15 @@ transformers.__version__, 'cuda', torch.cuda.is_available())"
 
 run=$DYNPLAN_HOME/recipes/lease
 mkdir -p "$run/data"
-cp "$LEASE_DIR/card.json" "$run/data/" &&
-  gunzip -c "$LEASE_DIR/samples.jsonl.gz" >"$run/data/samples.jsonl" || exit 1
+cp "$LEASE_DIR/card.json" "$run/data/" && "$PYTHON" - "$LEASE_DIR" "$run/data/samples.jsonl" <<'EOF' || exit 1
+import gzip, lzma, shutil, sys
+from pathlib import Path
+lease = Path(sys.argv[1])
+packed = next(p for p in (lease / "samples.jsonl.xz", lease / "samples.jsonl.gz") if p.is_file())
+with (lzma if packed.suffix == ".xz" else gzip).open(packed, "rb") as src:
+    with open(sys.argv[2], "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+EOF
 stage recipe "${RECIPE_S:-290}" env RUN="$run" MODEL="$MODEL" DYNPLAN="$PYTHON -m dynplan_cli" \
   PYTHON="$PYTHON" SFT_STEPS="${SFT_STEPS:-4000}" SFT_BATCH="${SFT_BATCH:-64}" \
   SFT_MINUTES="${SFT_MINUTES:-3}" RL_UPDATES="${RL_UPDATES:-3}" RL_ENVS="${RL_ENVS:-32}" \

@@ -6,6 +6,7 @@ lease script runs its stages and hands back the trained models, and its speed ch
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -15,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from baselines.planning_data import DataConfig, generate
+
 ROOT = Path(__file__).resolve().parent.parent
 # The rows of `gpu_check.sh --tiny`: batch 2 training, 1 and 2 envs, generate at batch 1 and 4.
 TINY_ROWS = (
     "sft: our step (Trainer, shared prefix, by length), batch 2",
+    "sft: our step, --compile (norms and MLP compiled), batch 2",
     "anchor: plain full FT step, 1024 tokens, batch 2",
     "ppo: envs 2 x 2 steps, LoRA 4",
     "runner: llm:never, envs 1 x 2 steps",
@@ -176,11 +180,9 @@ def test_pogs_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
 
 @pytest.mark.slow
 def test_gpu_lease_runs_its_stages_and_hands_back_the_models(tmp_path):
-    import gzip
+    import lzma
     import shutil
     import tarfile
-
-    from baselines.planning_data import DataConfig, generate
 
     data, lease = tmp_path / "data", tmp_path / "lease"
     generate(DataConfig(trajectories=2, max_steps=20), data, progress=False)
@@ -188,7 +190,7 @@ def test_gpu_lease_runs_its_stages_and_hands_back_the_models(tmp_path):
     shutil.copy(data / "card.json", lease / "card.json")
     with (
         open(data / "samples.jsonl", "rb") as src,
-        gzip.open(lease / "samples.jsonl.gz", "wb") as dst,
+        lzma.open(lease / "samples.jsonl.xz", "wb") as dst,
     ):
         shutil.copyfileobj(src, dst)
     sizes = {
@@ -224,3 +226,35 @@ def test_gpu_lease_runs_its_stages_and_hands_back_the_models(tmp_path):
         assert math.isfinite(value) and value > 0, (name, rate)
         assert tokens == "-" or float(tokens.replace(",", "")) > 0, (name, tokens)
         assert mfu == "n/a", (name, mfu)  # no peak FLOP/s on a CPU
+
+
+def test_gpu_check_measures_the_parts_asked_and_profiles_sft_steps():
+    """`--parts sft --profile`: only the SFT rows, each with one profiled step after the table;
+    an unknown part is one clear line."""
+    output = _run(["bash", "scripts/gpu_check.sh", "--tiny", "--parts", "sft", "--profile"])
+    assert list(_table(output)) == [row for row in TINY_ROWS if row.startswith("sft:")]
+    for row in TINY_ROWS[:2]:
+        assert f"{row}: one step, kernels by time" in output
+    assert "aten::mm" in output  # the profiled step's matrix products
+    result = subprocess.run(
+        ["bash", "scripts/gpu_check.sh", "--tiny", "--parts", "sft,decode"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "expected a comma-separated list of sft" in result.stderr
+
+
+def test_an_sft_row_refuses_data_that_would_end_an_epoch_inside_its_steps(tiny_model_dir, tmp_path):
+    """An epoch's last batch is partial, and a row counts every step as a full batch: with
+    fewer samples than its steps need, the row says so instead of overstating samples/s."""
+    from baselines.gpu_check import TINY, Setup, make_data, measure_sft
+
+    sizes = dataclasses.replace(TINY, sft_batches=(8,), sft_compiled_batches=(8,))
+    assert len(make_data(tmp_path / "enough", sizes)) >= sizes.samples_needed()
+    small = tmp_path / "small"
+    generate(DataConfig(trajectories=1, max_steps=10), small, progress=False)
+    setup = Setup(tiny_model_dir, small, tmp_path, "cpu", "float32", sizes, None)
+    row = measure_sft(setup, 8)
+    assert math.isnan(row.rate) and "too few for 3 x 8" in row.note

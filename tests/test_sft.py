@@ -155,6 +155,39 @@ def test_loss_decreases_on_a_fixed_batch(dataset, tiny_model_dir):
     assert losses[-1] < 0.8 * losses[0]
 
 
+def test_compiled_norms_and_mlp_give_the_eager_loss_and_gradients(dataset, tiny_model_dir):
+    """`--compile` (torch.compile of each layer's norms and MLP) changes speed, not the
+    numbers: the loss and gradients equal the eager model's, over batches of two lengths."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from baselines.sft import compile_elementwise
+
+    device = resolve_device()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    data = encode_dataset(tokenizer, load_samples(dataset)[:8], [], 4096)
+    models = []
+    for compiled in (False, True):
+        model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+        model = model.to(device)
+        if compiled:
+            compile_elementwise(model)
+            assert model.get_decoder().layers[-1].mlp._compiled_call_impl is not None
+        models.append(model)
+    for rows in (data.train[:3], data.train[3:8]):
+        batch = {k: v.to(device) for k, v in SuffixCollator(0)(rows).items()}
+        results = []
+        for model in models:
+            model.zero_grad()
+            hidden = prefix_hidden(model, data.prefix, batch["input_ids"], batch["attention_mask"])
+            loss = answer_loss(model, hidden, batch["labels"])
+            loss.backward()
+            grad = model.get_decoder().layers[0].mlp.up_proj.weight.grad.clone()
+            results.append((loss.item(), grad))
+        (eager_loss, eager_grad), (compiled_loss, compiled_grad) = results
+        assert compiled_loss == pytest.approx(eager_loss, rel=1e-4)
+        assert torch.allclose(compiled_grad, eager_grad, atol=1e-5, rtol=1e-3)
+
+
 def test_scratch_run_saves_a_loadable_model_and_resumes(dataset, tmp_path):
     out = tmp_path / "sft"
     config = SFTConfig(
