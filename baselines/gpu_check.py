@@ -3,7 +3,8 @@
 Each of our code paths is measured beside a plain-transformers anchor on the same model:
   sft       our SFT step (`baselines.sft`: the Trainer whose loss runs the shared prompt prefix
             once per batch and the output layer on answer tokens only, batches grouped by
-            length), full fine-tuning on synthetic planning samples;
+            length), full fine-tuning on synthetic planning samples; again with `--compile`
+            (each layer's norms and MLP compiled); `--profile` adds one profiled step a row;
   anchor    a plain full fine-tuning step (forward, backward, AdamW) at sequence length 1024;
   ppo       env steps/s of `baselines.ppo_llm` (rollout, scoring and update) at a small size;
   runner    env steps/s of the leaderboard's `EvaluationRun` with `LLMAgent` on the
@@ -225,7 +226,8 @@ def make_data(out: Path, sizes: Sizes) -> list[dict]:
     wanted = math.ceil(1.25 * sizes.samples_needed() / sizes.data_max_steps)
     trajectories = max(sizes.data_trajectories, wanted)
     config = DataConfig(trajectories=trajectories, max_steps=sizes.data_max_steps)
-    generate(config, out, workers=min(8, os.cpu_count() or 1), progress=False)
+    workers = max(1, min(8, os.cpu_count() or 1, trajectories // 16))  # processes pay off
+    generate(config, out, workers=workers, progress=False)
     return load_samples(out)
 
 
@@ -341,7 +343,8 @@ def measure_sft(setup: Setup, batch: int, compile: bool = False) -> Row:
 
     sizes = setup.sizes
     samples, data = encoded_samples(setup.model_dir, setup.data_dir)
-    steps = sizes.warmup_steps + sizes.train_steps + int(setup.profile)
+    timed_end = sizes.warmup_steps + sizes.train_steps
+    steps = timed_end + int(setup.profile)
     if len(data.train) < batch * steps:  # a partial batch would be counted as a full one
         return Row(math.nan, "", note=f"{len(data.train)} samples: too few for {steps} x {batch}")
     config = SFTConfig(
@@ -362,12 +365,11 @@ def measure_sft(setup: Setup, batch: int, compile: bool = False) -> Row:
     trainer.remove_callback(PrinterCallback)  # its log lines would break up the table
     clock = StepClock(setup.device)
     trainer.add_callback(clock)
-    profiled = StepProfile(sizes.warmup_steps + sizes.train_steps, setup.device)
+    profiled = StepProfile(timed_end, setup.device)
     if setup.profile:
         trainer.add_callback(profiled)
     trainer.train()
-    last_timed = sizes.warmup_steps + sizes.train_steps - 1
-    seconds = clock.ends[last_timed] - clock.ends[sizes.warmup_steps - 1]
+    seconds = clock.ends[timed_end - 1] - clock.ends[sizes.warmup_steps - 1]
     samples_per_s = batch * sizes.train_steps / seconds
     own = sum(len(row["input_ids"]) for row in data.train) / len(data.train)
     run_tokens = own + len(data.prefix) / batch  # what the model runs per sample
