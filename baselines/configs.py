@@ -271,7 +271,7 @@ POGS_GOLDILOCKS = {  # `GoldilocksConfig(env="pogs")`'s defaults: POGS episodes 
 class SteeringConfig:
     """`dynplan experiment steering`: does a human-written plan lift an actor above its own
     play? Each actor plays `protocol` with no plans, with its own plans (an LLM's `dynamic`),
-    under each plan file in `plans`, and under the expert's planner; ~1 hour on 2 cores with
+    under each plan file in `plans`, and under the expert's planner; ~20 minutes on 2 cores with
     the defaults (the LLM actor dominates)."""
 
     out: str = "experiments/steering"
