@@ -4,9 +4,12 @@ Behaviour cloning learns from the expert's states alone; played, the student's o
 lead it to states the expert never showed it, and it dies when random does (README, "What
 limits the student"). DAgger (Ross, Gordon and Bagnell, 2011) trains on the student's states.
 Each round:
-  1. the current student plays `episodes` Crafter episodes (sampled, under `dynamic`) and the
+  1. the current student plays `episodes` Crafter episodes (sampled, under `dynamic`; under
+     `never`, and labelled without plans, when its data had only never-plan answers) and the
      scripted expert, given the same observations, labels every state with what it would do;
-     its map memory and facing follow the player (`ExpertAgent.follow`). With `expert_mix` > 0
+     its map memory and facing follow the player (`ExpertAgent.follow`). Where the planning
+     data's actor was a trained policy (`dynplan data --actor sb3:...`), that policy's sampled
+     action is the label and the expert writes the plans, as in the data. With `expert_mix` > 0
      a step plays the expert's action instead (DAgger's beta), and the student's history says
      so (`LLMAgent.follow`);
   2. a sample is the student's own prompt (`LLMAgent.last_prompts`: the one prompt builder)
@@ -128,6 +131,8 @@ def collect_states(
     from agents.factory import make_agent
     from baselines.planning_data import (
         PLAN_STYLES,
+        actor_decision,
+        actor_policy,
         env_and_expert,
         expert_answer,
         goal_text,
@@ -137,8 +142,10 @@ def collect_states(
     from dynplan_gym.achievements import progression
 
     data_config = dataclasses.replace(_checked_inputs(config), max_steps=config.max_steps)
+    # a student of never-plan data plays and is labelled without plans, as it learned
+    never = set(data_config.schedule_weights) == {"never"}
     agent = make_agent(
-        "llm:dynamic",
+        "llm:never" if never else "llm:dynamic",
         backend_options={"kind": "transformers", "model": str(student), "device": config.device},
         temperature=config.temperature,
         seed=config.seed + round_index,
@@ -148,6 +155,9 @@ def collect_states(
     rng = random.Random(f"{config.seed}:{round_index}")
     styles = {seed: rng.choice(sorted(PLAN_STYLES)) for seed in queue}
     mix = np.random.default_rng([config.seed, round_index])
+    # the data's actor labels: the expert, or a trained policy (sampled) with the expert's plans
+    policy = None if data_config.actor == "expert" else actor_policy(data_config.actor)
+    draws = np.random.default_rng([config.seed, round_index, 1])
     slots = min(config.num_envs, len(queue))
     pairs = [env_and_expert(data_config) for _ in range(slots)]
     envs, expert = [env for env, _ in pairs], pairs[0][1]  # the expert is batched over slots
@@ -171,7 +181,12 @@ def collect_states(
         observations = [running[s]["obs"] for s in active]
         infos = [running[s]["info"] for s in active]
         decisions = agent.act(observations, infos)
-        labels = expert.act(observations, infos)
+        labels = [
+            actor_decision(label, policy, obs, info, draws)
+            for label, obs, info in zip(
+                expert.act(observations, infos), observations, infos, strict=True
+            )
+        ]
         played = [
             label.action if mix.random() < config.expert_mix else decision.action
             for decision, label in zip(decisions, labels, strict=True)
@@ -188,7 +203,7 @@ def collect_states(
             hurt = episode["health"] is not None and health < episode["health"]
             style = styles[episode["seed"]]
             answer, plan = expert_answer(
-                label, plans_dynamically(label, hurt, step), style, "crafter"
+                label, not never and plans_dynamically(label, hurt, step), style, "crafter"
             )
             meta = {
                 "seed": episode["seed"],

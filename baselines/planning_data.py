@@ -15,11 +15,12 @@ Training seeds never overlap the leaderboard's evaluation seeds (checked).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,12 @@ class DataConfig:
     neighbours: bool = False  # POGS: the current node's neighbours restated (`PromptConfig`)
     instruction: bool = True  # the system message (`PromptConfig`)
     env: str = "crafter"  # a key of DATA_ENVS
+    # who acts (Crafter): the expert, or a trained policy (`sb3:NAME|DIR`) whose sampled actions
+    # become the answers while the expert, following along, still writes the plans
+    actor: str = "expert"
+    noise: float = (
+        0.0  # DART: the chance a step plays a random action; the answer stays the actor's
+    )
 
     @property
     def family(self) -> str:
@@ -121,6 +128,16 @@ class DataConfig:
         if not set(self.styles) <= set(PLAN_STYLES) or not self.styles:
             raise ValueError(f"styles must come from {sorted(PLAN_STYLES)}")
         self.prompt_config()  # checks the prompt's settings
+        if not 0.0 <= self.noise < 1.0 or (self.noise and self.family != "crafter"):
+            raise ValueError(f"--noise must be in [0, 1) (Crafter only), got {self.noise}")
+        if self.actor != "expert":
+            if not self.actor.startswith("sb3:") or self.family != "crafter":
+                raise ValueError(
+                    f"--actor must be expert or (Crafter) sb3:POLICY, got {self.actor!r}"
+                )
+            from agents.sb3_agent import resolve_policy_dir
+
+            resolve_policy_dir(self.actor.split(":", 1)[1])  # one clear line if unknown
 
     def env_seeds(self) -> range:
         return range(self.first_env_seed, self.first_env_seed + self.trajectories)
@@ -154,6 +171,8 @@ def data_command(config: DataConfig) -> str:
         + ("" if config.map_memory else " --no-map-memory")
         + (" --neighbours" if config.neighbours else "")
         + ("" if config.instruction else " --no-instruction")
+        + ("" if config.actor == "expert" else f" --actor {config.actor}")
+        + (f" --noise {config.noise:g}" if config.noise else "")
     )
 
 
@@ -261,6 +280,27 @@ def generate(
     return card
 
 
+@functools.lru_cache(maxsize=2)
+def actor_policy(actor: str) -> Callable[[dict, dict], np.ndarray]:
+    """The action distribution (obs, info) -> probabilities of the trained policy an `sb3:`
+    actor names, loaded once per process."""
+    from agents.sb3_agent import action_probabilities, load_policy, resolve_policy_dir
+
+    policy, features = load_policy(resolve_policy_dir(actor.split(":", 1)[1]))
+    # it was trained without plans, so it reads none: it acts the same under every schedule
+    no_plan = {"plan": "", "plan_age": 0}
+    return lambda obs, info: action_probabilities(policy, features, [{**obs, **no_plan}], [info])[0]
+
+
+def actor_decision(decision, policy, obs: dict, info: dict, rng: np.random.Generator):
+    """The expert's `decision` with its action replaced by one sampled from `policy` (None:
+    the expert's own)."""
+    if policy is None:
+        return decision
+    probs = policy(obs, info)
+    return replace(decision, action=int(rng.choice(len(probs), p=probs / probs.sum())))
+
+
 def _health(info: dict) -> int:
     """Crafter's health (POGS has none: never hurt)."""
     return info.get("inventory", {}).get("health", 0)
@@ -280,9 +320,18 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
     counts: Counter = Counter()
     plan_tokens: list[int] = []
     plans = 0
+    rng = np.random.default_rng([config.seed, seed])  # the actor's samples and the noise
+    policy = None if config.actor == "expert" else actor_policy(config.actor)
     while True:
         step = info["step"]
         decision = expert.act([obs], [{**info, "slot": 0}])[0]
+        own = decision.action
+        decision = actor_decision(decision, policy, obs, info, rng)
+        played = decision.action
+        if config.noise and rng.random() < config.noise:
+            played = int(rng.integers(len(ACTION_NAMES)))
+        if played != own:  # the expert's memory follows the player
+            expert.follow([played], [{**info, "slot": 0}])
         mode = strategy.mode(step)
         if schedule == "dynamic":
             plan_now = plans_dynamically(decision, _health(info) < last_health, step)
@@ -303,13 +352,15 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
             "action": decision.action,
             "plan": plan,
         }
+        if config.noise:
+            meta["played"] = played  # the action the env ran (the answer's, or the noise's)
         lines.append(sample_line(prompt, answer, meta))
         counts["samples"] += 1
         counts["plans"] += bool(plan)
         counts[f"action:{env.unwrapped.action_names[decision.action]}"] += 1
         counts[f"style:{style}"] += 1
-        memory.record(step, obs["text"], decision.action, builder.config.memory_length)
+        memory.record(step, obs["text"], played, builder.config.memory_length)
         last_health = _health(info)
-        obs, _, terminated, truncated, info = env.step({"action": decision.action, "plan": plan})
+        obs, _, terminated, truncated, info = env.step({"action": played, "plan": plan})
         if terminated or truncated:
             return "".join(lines), counts, plan_tokens, plans

@@ -23,6 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="weights, e.g. every=1,dynamic=1 (every:K draws K ~ U[2, 12] per trajectory)",
     )
     parser.add_argument(
+        "--actor",
+        default="expert",
+        help="who picks the actions (Crafter): expert, or a trained policy sb3:NAME|DIR whose "
+        "sampled actions become the answers (the expert, following along, writes the plans)",
+    )
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        help="DART: the chance each step plays a random action instead (the answer stays the "
+        "actor's), so the data shows how to recover from mistakes",
+    )
+    parser.add_argument(
         "--paper-scale",
         action="store_true",
         help="1,024 trajectories of up to 2,000 steps (as the paper)",
@@ -94,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
             neighbours=args.neighbours,
             instruction=not args.no_instruction,
             env=args.env,
+            actor=args.actor,
+            noise=args.noise,
             **sizes,
         )
     except ValueError as err:

@@ -17,7 +17,8 @@ DYNPLAN=${DYNPLAN:-.venv/bin/dynplan}
 RUN=${RUN:-${DYNPLAN_HOME:-$HOME/.dynplan}/recipes/crafter-cpu}
 PROTOCOL=${PROTOCOL:-crafter-balrog-dev}
 TEXT=${TEXT:-balrog}  # the data's observation text: the one crafter-balrog(-dev) shows
-TRAJECTORIES=${TRAJECTORIES:-96}  # expert episodes, whole (up to MAX_STEPS)
+ACTOR=${ACTOR:-sb3:sb3-ppo}  # who acts in the data (expert: the scripted expert); the expert plans
+TRAJECTORIES=${TRAJECTORIES:-192}  # episodes, whole (up to MAX_STEPS)
 MAX_STEPS=${MAX_STEPS:-1000}
 MODEL=${MODEL:-scratch:small}
 SFT_STEPS=${SFT_STEPS:-1600}  # batches of BATCH
@@ -41,8 +42,8 @@ data() {  # $1: out, $2: schedules
   local prompt=()
   [ "$INSTRUCTION" = 1 ] || prompt=(--no-instruction)
   [ -f "$RUN/$1/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
-    --max-steps "$MAX_STEPS" --schedules "$2" --text-options "$TEXT" --out "$RUN/$1" \
-    "${prompt[@]}"
+    --max-steps "$MAX_STEPS" --schedules "$2" --text-options "$TEXT" --actor "$ACTOR" \
+    --out "$RUN/$1" "${prompt[@]}"
 }
 sft() {  # $1: data, $2: out
   $DYNPLAN train sft --data "$RUN/$1" --model "$MODEL" --out "$RUN/$2" --resume \

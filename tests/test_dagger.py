@@ -173,3 +173,51 @@ def test_bad_input_gets_one_line(student, tmp_path):
     assert message.startswith("dynplan train dagger:") and "dynplan data" in message
     assert "above the board's seeds" in refusal("--data", str(data), "--first-env-seed", "0")
     assert not (tmp_path / "o").exists()  # refused before anything was written
+
+
+def test_a_trained_actor_labels_the_states_and_the_expert_still_plans(
+    student, tmp_path, monkeypatch
+):
+    """Data made with `--actor sb3:...` is relabelled by that actor (sampled) in DAgger too."""
+    import baselines.planning_data as planning_data
+
+    data, model = student
+    card = json.loads((data / "card.json").read_text())
+    card["config"]["actor"] = "sb3:sb3-ppo"  # the same samples, as if the policy had acted
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "card.json").write_text(json.dumps(card))
+    (tmp_path / "data" / "samples.jsonl").write_bytes((data / "samples.jsonl").read_bytes())
+    place_stone = ACTION_NAMES.index("Place Stone")
+    monkeypatch.setattr(
+        planning_data, "actor_policy", lambda actor: lambda obs, info: np.eye(17)[place_stone]
+    )
+    config = _config((tmp_path / "data", model), tmp_path / "dagger", rounds=1, expert_mix=1.0)
+    run_dagger(config, progress=False)
+    states = load_samples(tmp_path / "dagger" / "round-1" / "states")
+    assert {s["meta"]["action"] for s in states} == {place_stone}
+    assert all(parse_output(s["messages"][-1]["content"]).action == place_stone for s in states)
+    assert states[0]["meta"]["plan"]  # the expert's plan, written at the first step
+
+
+def test_a_student_of_never_plan_data_plays_and_is_labelled_without_plans(tmp_path):
+    """Played under `dynamic`, a never-plan student reads a prompt it never saw."""
+    data = tmp_path / "data"
+    config = DataConfig(
+        trajectories=3, max_steps=25, schedule_weights={"never": 1}, instruction=False
+    )
+    generate(config, data, progress=False)
+    sft = SFTConfig(
+        data=str(data),
+        out=str(tmp_path / "sft"),
+        model="scratch:tiny",
+        max_steps=2,
+        batch_size=4,
+        eval_steps=2,
+        save_steps=2,
+    )
+    train_sft(sft, progress=False)
+    run_dagger(_config((data, tmp_path / "sft"), tmp_path / "dagger", rounds=1), progress=False)
+    states = load_samples(tmp_path / "dagger" / "round-1" / "states")
+    prompts = {s["messages"][0]["content"].split("\n")[-1] for s in load_samples(data)}
+    assert all(not s["meta"]["plan"] for s in states)
+    assert {s["messages"][0]["content"].split("\n")[-1] for s in states} <= prompts

@@ -134,6 +134,11 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
         assert result["complete"] and result["agent"]["strategy"] == strategy
     never = [json.loads(line) for line in (run / "data-never/samples.jsonl").open()]
     assert never and not any(s["meta"]["plan"] for s in never)
+    planned = [json.loads(line) for line in (run / "data/samples.jsonl").open()]
+    assert any(s["meta"]["plan"] for s in planned)  # the expert's plans ...
+    assert [s["meta"]["action"] for s in planned] == [s["meta"]["action"] for s in never]
+    card = json.loads((run / "data/card.json").read_text())
+    assert card["config"]["actor"] == "sb3:sb3-ppo"  # ... beside the shipped policy's actions
     assert all([m["role"] for m in s["messages"]] == ["user", "assistant"] for s in never)
     sft = json.loads((run / "sft/card.json").read_text())
     assert sft["config"]["prompt_loss_weight"] == 1 and sft["prompt"]["instruction"] is False

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agents.parser import parse_output
-from baselines.planning_data import PLAN_STYLES, DataConfig, generate
+from baselines.planning_data import PLAN_STYLES, DataConfig, env_and_expert, generate
 from dynplan_cli import main
 
 SMALL = {"trajectories": 6, "max_steps": 60, "first_env_seed": 20_000}
@@ -180,3 +180,67 @@ def test_the_observation_text_is_a_preset_the_card_records_and_its_command_repea
     assert not any("- grass " in s["messages"][1]["content"] for s in _samples(tmp_path / "c"))
     with pytest.raises(ValueError, match="expected one of"):
         DataConfig(text_options="BALROG", **SMALL)
+
+
+def _replay(config: DataConfig, samples: list[dict], key: str) -> None:
+    """Playing each sample's `meta[key]` from its seed shows the next sample's observation."""
+    env, _ = env_and_expert(config)
+    for sample in samples:
+        if sample["meta"]["step"] == 0:
+            obs, _ = env.reset(seed=sample["meta"]["seed"])
+        assert obs["text"] in sample["messages"][-2]["content"]
+        obs, *_ = env.step(sample["meta"][key])
+
+
+def test_a_trained_policy_can_act_while_the_expert_writes_the_plans(tmp_path):
+    config = DataConfig(actor="sb3:sb3-ppo", schedule_weights={"dynamic": 1}, **SMALL)
+    card = generate(config, tmp_path / "a", progress=False)
+    assert card["command"].endswith(" --actor sb3:sb3-ppo")
+    samples = _samples(tmp_path / "a")
+    _replay(config, samples, "action")  # the answers are the actions the env ran
+    assert sum(bool(s["meta"]["plan"]) for s in samples) >= SMALL["trajectories"]  # the expert's
+    experts = _samples_of(DataConfig(schedule_weights={"dynamic": 1}, **SMALL), tmp_path / "e")
+    firsts = [
+        [s["meta"]["action"] for s in x if s["meta"]["step"] < 20] for x in (samples, experts)
+    ]
+    assert firsts[0] != firsts[1]  # the policy's actions, not the expert's
+    never = _samples_of(
+        DataConfig(actor="sb3:sb3-ppo", schedule_weights={"never": 1}, **SMALL), tmp_path / "n"
+    )
+    assert [s["meta"]["action"] for s in never] == [s["meta"]["action"] for s in samples]
+    assert all(not s["meta"]["plan"] for s in never)  # same trajectories, the plans left out
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
+    with pytest.raises(ValueError, match="unknown SB3 policy"):
+        DataConfig(actor="sb3:no-such-policy", **SMALL)
+    with pytest.raises(ValueError, match="--actor must be"):
+        DataConfig(actor="random", **SMALL)
+
+
+def _samples_of(config: DataConfig, out: Path) -> list[dict]:
+    generate(config, out, progress=False)
+    return _samples(out)
+
+
+def test_noise_plays_random_actions_and_the_expert_labels_where_it_lands(tmp_path):
+    config = DataConfig(noise=0.5, schedule_weights={"never": 1}, **SMALL)
+    card = generate(config, tmp_path / "a", progress=False)
+    assert card["command"].endswith(" --noise 0.5")
+    samples = _samples(tmp_path / "a")
+    _replay(config, samples, "played")
+    swapped = sum(s["meta"]["played"] != s["meta"]["action"] for s in samples) / len(samples)
+    assert 0.35 < swapped < 0.6  # half the steps draw one of 17 actions
+    env, expert = env_and_expert(config)
+    expert.reset(1)
+    for sample in samples:  # an expert walked along the played actions gives every answer
+        meta = sample["meta"]
+        if meta["step"] == 0:
+            obs, info = env.reset(seed=meta["seed"])
+        decision = expert.act([obs], [{**info, "slot": 0}])[0]
+        assert decision.action == meta["action"]
+        parsed = parse_output(sample["messages"][-1]["content"])
+        assert parsed.valid and parsed.action == meta["action"]
+        expert.follow([meta["played"]], [{**info, "slot": 0}])
+        obs, _, _, _, info = env.step(meta["played"])
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
+    with pytest.raises(ValueError, match="--noise must be in"):
+        DataConfig(noise=1.0, **SMALL)
