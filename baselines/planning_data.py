@@ -10,6 +10,9 @@ trajectory the generator draws:
     by weights;
   * a plan style (`PLAN_STYLES`): the same plan written as numbered steps, a checklist, a
     reason then steps, ... so a model learns to plan, not a template.
+Who acts is a choice too (`actor`): the expert, or a trained policy (`sb3:POLICY`) whose
+sampled actions become the answers while the expert, its memory following the player, writes
+the plans; `noise` plays random actions now and then and keeps the actor's answer (DART).
 Training seeds never overlap the leaderboard's evaluation seeds (checked).
 """
 
@@ -86,9 +89,8 @@ class DataConfig:
     # who acts (Crafter): the expert, or a trained policy (`sb3:NAME|DIR`) whose sampled actions
     # become the answers while the expert, following along, still writes the plans
     actor: str = "expert"
-    noise: float = (
-        0.0  # DART: the chance a step plays a random action; the answer stays the actor's
-    )
+    # DART: the chance a step plays a random action instead; the answer stays the actor's
+    noise: float = 0.0
 
     @property
     def family(self) -> str:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The CPU recipe of the learned dynamic planner, end to end (`make learned`):
-#   data (prompts without the system message, which a scratch model learns nothing from) ->
+#   data (the shipped sb3-ppo acts, the scripted expert writes the plans; prompts without the
+#   system message, which a scratch model learns nothing from) ->
 #   SFT (scratch:small, with the loss on each sample's observation as well as its answer) ->
 #   optional DAgger rounds (the expert labels the student's own states; DAGGER_ROUNDS > 0) ->
 #   PPO with a planning cost, once per seed, keeping the run best on development seeds ->
