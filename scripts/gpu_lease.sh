@@ -8,7 +8,8 @@
 #
 # Here:  bash ../shared/gpu-kit/prepare.sh                     # wheels into .whl/
 #        .venv/bin/dynplan data crafter --trajectories N --max-steps 1000 --schedules \
-#          every=1,dynamic=1 --text-options balrog --no-instruction --workers 2 --out DATA
+#          every=1,dynamic=1 --text-options balrog --no-instruction --actor sb3:sb3-ppo \
+#          --workers 2 --out DATA
 #        mkdir -p .lease && cp DATA/card.json .lease/ && xz -c DATA/samples.jsonl \
 #          > .lease/samples.jsonl.xz        # .lease/ is git-ignored; .gz is read too (larger)
 # There: bash scripts/gpu_lease.sh   (carrying .whl and .lease; BUDGET_S: the seconds it may take)

@@ -31,6 +31,7 @@ MODEL=${MODEL:-smollm2-135m}  # an embedded model or HF directory (LoRA), or scr
 DEVICE=${DEVICE:-auto}
 SLUG=$(basename "$MODEL" | tr -c 'A-Za-z0-9._\n-' '-')
 RUN=${RUN:-${DYNPLAN_HOME:-$HOME/.dynplan}/recipes/crafter-gpu-$SLUG}
+ACTOR=${ACTOR:-sb3:sb3-ppo}  # who acts in the data, as in make learned (README: "Who acts")
 TRAJECTORIES=${TRAJECTORIES:-64}
 MAX_STEPS=${MAX_STEPS:-400}
 SFT_STEPS=${SFT_STEPS:-800}
@@ -57,8 +58,8 @@ card() {  # $1: a card.json, $2: a Python expression of its contents `c`
 prompt=()
 [ "$INSTRUCTION" = 1 ] || prompt=(--no-instruction)
 [ -f "$RUN/data/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
-  --max-steps "$MAX_STEPS" --schedules every=1,dynamic=1 --text-options "$TEXT" --out "$RUN/data" \
-  "${prompt[@]}"
+  --max-steps "$MAX_STEPS" --schedules every=1,dynamic=1 --text-options "$TEXT" --actor "$ACTOR" \
+  --out "$RUN/data" "${prompt[@]}"
 
 $DYNPLAN train sft --data "$RUN/data" --model "$MODEL" --out "$RUN/sft" --resume \
   --max-steps "$SFT_STEPS" --batch-size "$SFT_BATCH" --lora-rank "$LORA_RANK" --group-by-length \

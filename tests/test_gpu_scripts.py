@@ -102,6 +102,7 @@ def test_learned_gpu_recipe_runs_end_to_end_then_resumes(tiny_model_dir, tmp_pat
     assert sft["kind"] == "lora-adapter" and sft["steps"] == 2
     # make learned's levers: a loss on the observation, no system message
     assert sft["config"]["prompt_loss_weight"] == 1 and not sft["prompt"]["instruction"]
+    assert sft["data"]["config"]["actor"] == "sb3:sb3-ppo"  # as make learned's data
     assert rl["updates"] == 1 and rl["config"]["adapter"] == str(run / "sft")
     agent = f"{tiny_model_dir.name}-gpu-dynamic+rl"
     result = json.loads((run / f"eval-crafter-quick-{agent}/result.json").read_text())
