@@ -58,13 +58,11 @@ def test_following_its_own_actions_changes_nothing_the_expert_does():
     assert play(follow=True) == play(follow=False)
 
 
-@pytest.fixture(scope="module")
-def student(tmp_path_factory):
+def _trained_student(root, schedule_weights: dict) -> tuple:
     """Planning data without the system message and a scratch model trained on it (seconds)."""
-    root = tmp_path_factory.mktemp("dagger")
     data = root / "data"
     config = DataConfig(
-        trajectories=3, max_steps=25, schedule_weights={"every": 1, "dynamic": 1}, instruction=False
+        trajectories=3, max_steps=25, schedule_weights=schedule_weights, instruction=False
     )
     generate(config, data, progress=False)
     sft = SFTConfig(
@@ -78,6 +76,11 @@ def student(tmp_path_factory):
     )
     train_sft(sft, progress=False)
     return data, root / "sft"
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    return _trained_student(tmp_path_factory.mktemp("dagger"), {"every": 1, "dynamic": 1})
 
 
 def _config(student, out, **overrides) -> DaggerConfig:
@@ -201,22 +204,8 @@ def test_a_trained_actor_labels_the_states_and_the_expert_still_plans(
 
 def test_a_student_of_never_plan_data_plays_and_is_labelled_without_plans(tmp_path):
     """Played under `dynamic`, a never-plan student reads a prompt it never saw."""
-    data = tmp_path / "data"
-    config = DataConfig(
-        trajectories=3, max_steps=25, schedule_weights={"never": 1}, instruction=False
-    )
-    generate(config, data, progress=False)
-    sft = SFTConfig(
-        data=str(data),
-        out=str(tmp_path / "sft"),
-        model="scratch:tiny",
-        max_steps=2,
-        batch_size=4,
-        eval_steps=2,
-        save_steps=2,
-    )
-    train_sft(sft, progress=False)
-    run_dagger(_config((data, tmp_path / "sft"), tmp_path / "dagger", rounds=1), progress=False)
+    data, model = _trained_student(tmp_path, {"never": 1})
+    run_dagger(_config((data, model), tmp_path / "dagger", rounds=1), progress=False)
     states = load_samples(tmp_path / "dagger" / "round-1" / "states")
     prompts = {s["messages"][0]["content"].split("\n")[-1] for s in load_samples(data)}
     assert all(not s["meta"]["plan"] for s in states)
