@@ -91,6 +91,12 @@ def _checked_inputs(config: DaggerConfig):
     data_config = DataConfig.from_dict(card["config"])
     if data_config.family != "crafter":
         raise ValueError(f"DAgger's expert labels Crafter; {config.data} holds {data_config.env}")
+    if data_config.plans != "expert" and set(data_config.schedule_weights) != {"never"}:
+        raise ValueError(
+            f"{config.data}'s plans are hindsight plans (what the player went on to unlock), "
+            "which no one can write for the student's states: expected expert plans or "
+            "never-plan data"
+        )
     if card_prompt(_student(config.model)) != card.get("prompt"):
         raise ValueError(
             f"{config.model} was not prompted as {config.data}'s samples are: expected the SFT "

@@ -13,6 +13,9 @@ trajectory the generator draws:
 Who acts is a choice too (`actor`): the expert, or a trained policy (`sb3:POLICY`) whose
 sampled actions become the answers while the expert, its memory following the player, writes
 the plans; `noise` plays random actions now and then and keeps the actor's answer (DART).
+Whose plans (`plans`, Crafter): the expert's intent, or `hindsight` plans that name the
+achievements the player goes on to unlock (`hindsight_plan`), so a plan says what the actions
+that follow it do.
 Training seeds never overlap the leaderboard's evaluation seeds (checked).
 """
 
@@ -64,6 +67,16 @@ PLAN_STYLES: dict[str, Callable[[str, str], str]] = {
     ),
 }
 SCHEDULES = ("every", "dynamic", "always", "never")
+PLAN_SOURCES = ("expert", "hindsight")
+HINDSIGHT_HORIZON = 50  # steps a hindsight plan looks ahead
+HINDSIGHT_EXPLORE = ("Explore to find new resources.", "explore")  # nothing unlocked ahead
+# how a hindsight plan names an achievement (others: "collect_wood" -> "Collect wood")
+HINDSIGHT_WORDING = {
+    "collect_drink": "Drink water",
+    "wake_up": "Sleep until rested",
+    "place_plant": "Plant a sapling",
+    "eat_plant": "Eat a ripe plant",
+}
 DATA_ENVS = {"crafter": CRAFTER_ENV_ID, "pogs": POGS_ENV_ID, "pogs-hard": POGS_HARD_ENV_ID}
 
 
@@ -91,6 +104,9 @@ class DataConfig:
     actor: str = "expert"
     # DART: the chance a step plays a random action instead; the answer stays the actor's
     noise: float = 0.0
+    # who writes the plans (Crafter): the expert, or `hindsight` (what the player unlocks next)
+    plans: str = "expert"
+    hindsight_goals: int = 3  # the most achievements a hindsight plan names
 
     @property
     def family(self) -> str:
@@ -140,6 +156,10 @@ class DataConfig:
             from agents.sb3_agent import resolve_policy_dir
 
             resolve_policy_dir(self.actor.split(":", 1)[1])  # one clear line if unknown
+        if self.plans not in PLAN_SOURCES or (self.plans != "expert" and self.family != "crafter"):
+            raise ValueError(f"--plans must be expert or (Crafter) hindsight, got {self.plans!r}")
+        if self.hindsight_goals < 1:
+            raise ValueError(f"--hindsight-goals must be >= 1, got {self.hindsight_goals}")
 
     def env_seeds(self) -> range:
         return range(self.first_env_seed, self.first_env_seed + self.trajectories)
@@ -175,6 +195,12 @@ def data_command(config: DataConfig) -> str:
         + ("" if config.instruction else " --no-instruction")
         + ("" if config.actor == "expert" else f" --actor {config.actor}")
         + (f" --noise {config.noise:g}" if config.noise else "")
+        + ("" if config.plans == "expert" else f" --plans {config.plans}")
+        + (
+            f" --hindsight-goals {config.hindsight_goals}"
+            if config.hindsight_goals != DataConfig.hindsight_goals
+            else ""
+        )
     )
 
 
@@ -187,6 +213,23 @@ def plans_dynamically(decision, hurt: bool, step: int) -> bool:
     """The `dynamic` schedule: plan when the expert's subgoal changes (its decision carries a
     new plan), after losing health, and at the first step."""
     return bool(decision.plan) or hurt or step == 0
+
+
+def hindsight_plan(events: list[list[str]], step: int, most: int = 3) -> tuple[str, str]:
+    """(plan, goal): the achievements unlocked from `step` on (`events[t]`: those step t's
+    action unlocked), up to `most` different ones in a row within HINDSIGHT_HORIZON steps
+    ("Collect wood. Place table. Make wood pickaxe."); the goal is the first."""
+    goals: list[str] = []
+    for name in (name for names in events[step : step + HINDSIGHT_HORIZON] for name in names):
+        if goals and goals[-1] == name:
+            continue  # a repeat: the same sentence goes on
+        if len(goals) == most:
+            break
+        goals.append(name)
+    if not goals:
+        return HINDSIGHT_EXPLORE
+    sentences = (HINDSIGHT_WORDING.get(name, goal_text(name).capitalize()) for name in goals)
+    return " ".join(f"{words}." for words in sentences), goals[0]
 
 
 def expert_answer(decision, plan_now: bool, style: str, family: str) -> tuple[str, str]:
@@ -308,6 +351,38 @@ def _health(info: dict) -> int:
     return info.get("inventory", {}).get("health", 0)
 
 
+def _act(config: DataConfig, expert, policy, obs: dict, info: dict, rng: np.random.Generator):
+    """(the expert's decision with the actor's action, the action played): the noise may play
+    another; the expert's memory follows what is played."""
+    decision = expert.act([obs], [{**info, "slot": 0}])[0]
+    own = decision.action
+    decision = actor_decision(decision, policy, obs, info, rng)
+    played = decision.action
+    if config.noise and rng.random() < config.noise:
+        played = int(rng.integers(len(ACTION_NAMES)))
+    if played != own:
+        expert.follow([played], [{**info, "slot": 0}])
+    return decision, played
+
+
+def _episode_events(config: DataConfig, seed: int) -> list[list[str]]:
+    """Per step, the achievements its action unlocks, in the episode `_trajectory` plays for
+    `seed` (the same draws; the actor reads no plan, so the plans change no action)."""
+    env, expert = env_and_expert(config)
+    expert.reset(1)
+    obs, info = env.reset(seed=seed)
+    rng = np.random.default_rng([config.seed, seed])
+    policy = None if config.actor == "expert" else actor_policy(config.actor)
+    events: list[list[str]] = []
+    while True:
+        _, played = _act(config, expert, policy, obs, info, rng)
+        before = dict(info["achievements"])
+        obs, _, terminated, truncated, info = env.step({"action": played, "plan": ""})
+        events.append([name for name, n in info["achievements"].items() if n > before[name]])
+        if terminated or truncated:
+            return events
+
+
 def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, list[int], int]:
     """One expert episode as sample lines: (JSONL text, counts, plan token counts, plans)."""
     config, seed, schedule, style = job
@@ -324,16 +399,16 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
     plans = 0
     rng = np.random.default_rng([config.seed, seed])  # the actor's samples and the noise
     policy = None if config.actor == "expert" else actor_policy(config.actor)
+    events = _episode_events(config, seed) if config.plans == "hindsight" else None
+    goal_in_force = None
     while True:
         step = info["step"]
-        decision = expert.act([obs], [{**info, "slot": 0}])[0]
-        own = decision.action
-        decision = actor_decision(decision, policy, obs, info, rng)
-        played = decision.action
-        if config.noise and rng.random() < config.noise:
-            played = int(rng.integers(len(ACTION_NAMES)))
-        if played != own:  # the expert's memory follows the player
-            expert.follow([played], [{**info, "slot": 0}])
+        decision, played = _act(config, expert, policy, obs, info, rng)
+        if events is not None:  # the plan names what the player unlocks next
+            plan, goal = hindsight_plan(events, step, config.hindsight_goals)
+            fresh = goal != goal_in_force or int(obs.get("plan_age", 0)) >= HINDSIGHT_HORIZON
+            meta = {**decision.meta, "plan": plan, "subgoal": goal}
+            decision = replace(decision, plan=plan if fresh else "", meta=meta)
         mode = strategy.mode(step)
         if schedule == "dynamic":
             plan_now = plans_dynamically(decision, _health(info) < last_health, step)
@@ -345,6 +420,7 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
         if plan:
             plans += 1
             plan_tokens.append(count_plan_tokens(plan))
+            goal_in_force = decision.meta["subgoal"]
         meta = {
             "seed": seed,
             "step": step,

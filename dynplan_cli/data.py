@@ -36,6 +36,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "actor's), so the data shows how to recover from mistakes",
     )
     parser.add_argument(
+        "--plans",
+        choices=("expert", "hindsight"),
+        default="expert",
+        help="who writes the plans (Crafter): the expert (its intent), or hindsight (the "
+        "achievements the player goes on to unlock, so a plan says what its actions do)",
+    )
+    parser.add_argument(
+        "--hindsight-goals",
+        type=int,
+        default=None,
+        help="the most achievements a hindsight plan names (default 3)",
+    )
+    parser.add_argument(
         "--paper-scale",
         action="store_true",
         help="1,024 trajectories of up to 2,000 steps (as the paper)",
@@ -95,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         from leaderboard.protocols import get_protocol
 
         sizes["max_steps"] = get_protocol("pogs-standard").max_steps
+    if args.hindsight_goals is not None:
+        sizes["hindsight_goals"] = args.hindsight_goals
     for key in ("history", "recent_actions", "text_options"):
         if getattr(args, key) is not None:
             sizes["history_length" if key == "history" else key] = getattr(args, key)
@@ -109,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
             env=args.env,
             actor=args.actor,
             noise=args.noise,
+            plans=args.plans,
             **sizes,
         )
     except ValueError as err:

@@ -4,6 +4,7 @@ each round fine-tunes the last round's student on them beside a replay of the pl
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -175,6 +176,12 @@ def test_bad_input_gets_one_line(student, tmp_path):
     message = refusal("--data", str(tmp_path / "none"))
     assert message.startswith("dynplan train dagger:") and "dynplan data" in message
     assert "above the board's seeds" in refusal("--data", str(data), "--first-env-seed", "0")
+    hindsight = tmp_path / "hindsight"
+    shutil.copytree(data, hindsight)
+    card = json.loads((hindsight / "card.json").read_text())
+    card["config"]["plans"] = "hindsight"
+    (hindsight / "card.json").write_text(json.dumps(card))
+    assert "no one can write for the student's states" in refusal("--data", str(hindsight))
     assert not (tmp_path / "o").exists()  # refused before anything was written
 
 

@@ -6,12 +6,21 @@ import hashlib
 import json
 import math
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from agents.parser import parse_output
-from baselines.planning_data import PLAN_STYLES, DataConfig, env_and_expert, generate
+from baselines.planning_data import (
+    HINDSIGHT_WORDING,
+    PLAN_STYLES,
+    DataConfig,
+    env_and_expert,
+    generate,
+    goal_text,
+    hindsight_plan,
+)
 from dynplan_cli import main
 
 SMALL = {"trajectories": 6, "max_steps": 60, "first_env_seed": 20_000}
@@ -244,3 +253,68 @@ def test_noise_plays_random_actions_and_the_expert_labels_where_it_lands(tmp_pat
     _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
     with pytest.raises(ValueError, match="--noise must be in"):
         DataConfig(noise=1.0, **SMALL)
+
+
+def test_hindsight_plans_name_what_the_player_unlocks_next():
+    events = [[], ["collect_wood"], ["collect_wood"], [], ["place_table"], ["make_wood_pickaxe"]]
+    events += [["collect_drink"]] + [[]] * 60 + [["eat_cow"]]
+    assert hindsight_plan(events, 0) == (
+        "Collect wood. Place table. Make wood pickaxe.",
+        "collect_wood",
+    )
+    assert hindsight_plan(events, 5) == ("Make wood pickaxe. Drink water.", "make_wood_pickaxe")
+    assert hindsight_plan(events, 7) == ("Explore to find new resources.", "explore")  # 50 ahead
+    assert hindsight_plan(events, 0, most=1) == ("Collect wood.", "collect_wood")
+
+
+def _unlocked_after_each_step(config: DataConfig, samples: list[dict]) -> dict[int, list[str]]:
+    """Per seed, the first achievement each step's action unlocks ('' for none), replayed."""
+    env, _ = env_and_expert(config)
+    unlocked: dict[int, list[str]] = defaultdict(list)
+    for sample in samples:
+        if sample["meta"]["step"] == 0:
+            _, info = env.reset(seed=sample["meta"]["seed"])
+        before = dict(info["achievements"])
+        _, _, _, _, info = env.step(sample["meta"]["action"])
+        new = [name for name, n in info["achievements"].items() if n > before[name]]
+        unlocked[sample["meta"]["seed"]].append(new[0] if new else "")
+    return unlocked
+
+
+def test_hindsight_plans_say_what_the_actions_after_them_do(tmp_path):
+    sizes = {**SMALL, "max_steps": 150}
+    config = DataConfig(
+        actor="sb3:sb3-ppo",
+        plans="hindsight",
+        schedule_weights={"every": 1, "dynamic": 1},
+        **sizes,
+    )
+    card = generate(config, tmp_path / "a", progress=False)
+    assert card["command"].endswith(" --actor sb3:sb3-ppo --plans hindsight")
+    samples = _samples(tmp_path / "a")
+    _replay(config, samples, "action")
+    unlocked = _unlocked_after_each_step(config, samples)
+    goals_in_force: dict[int, str] = {}
+    planned = 0
+    for sample in samples:
+        meta = sample["meta"]
+        ahead = [name for name in unlocked[meta["seed"]][meta["step"] : meta["step"] + 50] if name]
+        goal = goal_text(ahead[0]) if ahead else "explore"
+        assert meta["subgoal"] == goal
+        if meta["schedule"] == "dynamic" and goal != goals_in_force.get(meta["seed"]):
+            assert meta["plan"]  # the next achievement changed: a new plan
+        if meta["plan"]:
+            planned += 1
+            goals_in_force[meta["seed"]] = goal
+            words = HINDSIGHT_WORDING.get(ahead[0], goal.capitalize()) if ahead else "Explore"
+            assert words.lower() in meta["plan"].lower()  # it names the next achievement
+    assert planned >= sizes["trajectories"]
+    experts = _samples_of(replace(config, plans="expert"), tmp_path / "e")
+    assert [s["meta"]["action"] for s in experts] == [s["meta"]["action"] for s in samples]
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")
+    with pytest.raises(ValueError, match="--plans must be"):
+        DataConfig(plans="future", **SMALL)
+    with pytest.raises(ValueError, match="--plans must be"):
+        DataConfig(env="pogs", plans="hindsight", **{**SMALL, "max_steps": 30})
+    with pytest.raises(SystemExit, match=r"^dynplan data: --hindsight-goals must be >= 1"):
+        main(["data", "crafter", "--plans", "hindsight", "--hindsight-goals", "0"])
