@@ -37,10 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--plans",
-        choices=("expert", "hindsight"),
-        default="expert",
-        help="who writes the plans (Crafter): the expert (its intent), or hindsight (the "
-        "achievements the player goes on to unlock, so a plan says what its actions do)",
+        default=None,
+        help="who writes the plans (Crafter): expert (the default: its intent), or hindsight "
+        "(the achievements the player goes on to unlock, so a plan says what its actions do)",
     )
     parser.add_argument(
         "--hindsight-goals",
@@ -108,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
         from leaderboard.protocols import get_protocol
 
         sizes["max_steps"] = get_protocol("pogs-standard").max_steps
-    if args.hindsight_goals is not None:
-        sizes["hindsight_goals"] = args.hindsight_goals
+    for key in ("plans", "hindsight_goals"):  # the defaults are DataConfig's
+        if getattr(args, key) is not None:
+            sizes[key] = getattr(args, key)
     for key in ("history", "recent_actions", "text_options"):
         if getattr(args, key) is not None:
             sizes["history_length" if key == "history" else key] = getattr(args, key)
@@ -124,7 +124,6 @@ def run(args: argparse.Namespace) -> int:
             env=args.env,
             actor=args.actor,
             noise=args.noise,
-            plans=args.plans,
             **sizes,
         )
     except ValueError as err:

@@ -316,5 +316,7 @@ def test_hindsight_plans_say_what_the_actions_after_them_do(tmp_path):
         DataConfig(plans="future", **SMALL)
     with pytest.raises(ValueError, match="--plans must be"):
         DataConfig(env="pogs", plans="hindsight", **{**SMALL, "max_steps": 30})
+    with pytest.raises(SystemExit, match=r"^dynplan data: --plans must be expert or"):
+        main(["data", "crafter", "--plans", "future"])
     with pytest.raises(SystemExit, match=r"^dynplan data: --hindsight-goals must be >= 1"):
         main(["data", "crafter", "--plans", "hindsight", "--hindsight-goals", "0"])
