@@ -58,6 +58,9 @@ class PromptConfig:
     # the system message (the rules, the actions, the answer format): a constant text a model
     # trained from scratch learns nothing from, and most of its prompt's tokens
     instruction: bool = True
+    # Crafter: the visible window drawn as a grid of characters after the observation (the
+    # text names only the nearest cell of each kind), the player as the way it faces
+    view_grid: bool = False
 
     def __post_init__(self) -> None:
         wording(self.env)  # an unknown env fails here
@@ -68,6 +71,8 @@ class PromptConfig:
             raise ValueError(f"text_options are Crafter's; {self.env} has none to choose")
         if self.neighbours and self.env != "pogs":
             raise ValueError("neighbours restates a POGS node's neighbours; Crafter has none")
+        if self.view_grid and self.env != "crafter":
+            raise ValueError("view_grid draws Crafter's window; POGS has none")
         if (
             min(self.history_length, self.recent_actions) < 0
             or min(self.max_plan_tokens, self.max_action_tokens) < 1
@@ -98,16 +103,35 @@ class EpisodeMemory:
     history: deque = field(default_factory=deque)  # (step, observation text, action index)
     feedback: str = ""  # the problem with the last answer, "" if it was fine
     map: MapMemory = field(default_factory=MapMemory)
+    facing: tuple[int, int] = (0, 1)  # the player's facing, (dx, dy); Crafter starts facing south
 
     def observe(self, observation: dict, info: dict) -> None:
         """Remember the terrain in view (needs `local_view` and `info["player_pos"]`)."""
         if "local_view" in observation and "player_pos" in info:
             self.map.observe(info["player_pos"], observation["local_view"])
+        if "player_facing" in info:
+            self.facing = tuple(int(d) for d in info["player_facing"])
 
     def record(self, step: int, observation: str, action: int, limit: int) -> None:
         self.history.append((step, observation, int(action)))
         while len(self.history) > limit:
             self.history.popleft()
+
+
+def view_grid(local_view, facing: tuple[int, int]) -> str:
+    """The window (`local_view[x][y]`, semantic ids) as rows of characters, north first, the
+    player drawn as the arrow of its facing (`TEXT["view_grid_symbols"]`)."""
+    import numpy as np
+
+    from dynplan_gym.crafter_core import SEMANTIC_NAMES
+
+    symbols = [TEXT["view_grid_symbols"][name] for name in SEMANTIC_NAMES]
+    player = TEXT["view_grid_facing"][f"{facing[0]},{facing[1]}"]
+    rows = [
+        "".join(player if SEMANTIC_NAMES[v] == "player" else symbols[v] for v in column)
+        for column in np.asarray(local_view).T
+    ]
+    return "\n".join([TEXT["view_grid_header"].format(player=player), *rows])
 
 
 def action_name(action: int, env: str = "crafter") -> str:
@@ -171,6 +195,8 @@ class PromptBuilder:
         if remembered:
             items = [text["remembered_item"].format(name=n, location=loc) for n, loc in remembered]
             parts.append("\n".join([text["remembered_header"], *items]))
+        if self.config.view_grid and "local_view" in observation:
+            parts.append(view_grid(observation["local_view"], memory.facing))
         if self.config.neighbours:
             adjacency, current = observation["adjacency"], int(observation["current"])
             nodes = ", ".join(str(int(n)) for n in adjacency[current].nonzero()[0])

@@ -98,6 +98,7 @@ class DataConfig:
     text_options: str = PromptConfig.text_options  # Crafter's observation text preset
     neighbours: bool = False  # POGS: the current node's neighbours restated (`PromptConfig`)
     instruction: bool = True  # the system message (`PromptConfig`)
+    view_grid: bool = False  # Crafter: the window drawn as characters (`PromptConfig`)
     env: str = "crafter"  # a key of DATA_ENVS
     # who acts (Crafter): the expert, or a trained policy (`sb3:NAME|DIR`) whose sampled actions
     # become the answers while the expert, following along, still writes the plans
@@ -122,6 +123,7 @@ class DataConfig:
             text_options=self.text_options,
             neighbours=self.neighbours,
             instruction=self.instruction,
+            view_grid=self.view_grid,
         )
 
     def __post_init__(self) -> None:
@@ -193,6 +195,7 @@ def data_command(config: DataConfig) -> str:
         + ("" if config.map_memory else " --no-map-memory")
         + (" --neighbours" if config.neighbours else "")
         + ("" if config.instruction else " --no-instruction")
+        + (" --view-grid" if config.view_grid else "")
         + ("" if config.actor == "expert" else f" --actor {config.actor}")
         + (f" --noise {config.noise:g}" if config.noise else "")
         + ("" if config.plans == "expert" else f" --plans {config.plans}")

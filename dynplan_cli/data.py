@@ -75,6 +75,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="leave out the system message (rules, actions, answer format): for models trained "
         "from scratch, which learn nothing from a constant text",
     )
+    prompt.add_argument(
+        "--view-grid",
+        action="store_true",
+        help="Crafter: draw the visible window as a grid of characters after the observation "
+        "(the text names only the nearest cell of each kind)",
+    )
     scale = parser.add_argument_group("spreading the episodes (the same bytes either way)")
     scale.add_argument("--workers", type=int, default=1, help="local worker processes")
     scale.add_argument(
@@ -121,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
             map_memory=not args.no_map_memory,
             neighbours=args.neighbours,
             instruction=not args.no_instruction,
+            view_grid=args.view_grid,
             env=args.env,
             actor=args.actor,
             noise=args.noise,

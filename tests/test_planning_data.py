@@ -320,3 +320,12 @@ def test_hindsight_plans_say_what_the_actions_after_them_do(tmp_path):
         main(["data", "crafter", "--plans", "future"])
     with pytest.raises(SystemExit, match=r"^dynplan data: --hindsight-goals must be >= 1"):
         main(["data", "crafter", "--plans", "hindsight", "--hindsight-goals", "0"])
+
+
+def test_the_view_grid_is_a_prompt_option_the_card_records_and_its_command_repeats(tmp_path):
+    card = generate(DataConfig(view_grid=True, **SMALL), tmp_path / "a", progress=False)
+    assert card["prompt"]["view_grid"] is True and card["command"].endswith(" --view-grid")
+    assert all(
+        "Around you (north up" in s["messages"][1]["content"] for s in _samples(tmp_path / "a")
+    )
+    _assert_the_command_regenerates(card, tmp_path / "a", tmp_path / "b")

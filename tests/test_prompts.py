@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig
@@ -131,3 +132,43 @@ def test_pogs_neighbours_restate_the_current_nodes_line():
 def test_an_unknown_env_has_no_wording():
     with pytest.raises(ValueError, match="no prompt wording for env 'nope'"):
         PromptConfig(env="nope")
+
+
+def test_the_view_grid_draws_the_window_north_up_with_the_player_facing():
+    from dynplan_gym.crafter_core import SEMANTIC_NAMES
+
+    ids = {name: i for i, name in enumerate(SEMANTIC_NAMES)}
+    view = np.full((9, 7), ids["grass"])  # local_view[x][y]: x west to east, y north to south
+    view[4, 3], view[7, 3], view[0, 0], view[8, 6] = ids["player"], ids["tree"], 1, ids["cow"]
+    memory = EpisodeMemory()
+    memory.observe({}, {"player_facing": (1, 0)})  # facing east
+    prompt = PromptBuilder(PromptConfig(view_grid=True)).build(
+        {"text": "You see: a tree.", "local_view": view}, 3, memory, PlanMode.FORBIDDEN
+    )
+    grid = prompt[-1]["content"].split("Around you (north up, you are >):\n")[1].split("\n\n")[0]
+    assert grid.split("\n") == [
+        "~" + "." * 8,
+        *["." * 9] * 2,
+        "....>..T.",
+        *["." * 9] * 2,
+        "." * 8 + "C",
+    ]
+    plain = PromptBuilder(PromptConfig()).build(
+        {"text": "You see: a tree.", "local_view": view}, 3, memory, PlanMode.FORBIDDEN
+    )
+    assert "Around you" not in plain[-1]["content"]
+    with pytest.raises(ValueError, match="POGS has none"):
+        PromptConfig(env="pogs", view_grid=True)
+
+
+def test_the_view_grid_matches_the_text_of_a_real_window():
+    env = DynPlanCrafterEnv()
+    obs, info = env.reset(seed=15003)
+    for action in (3, 3, 3, 3, 5):  # walk east, then Do
+        obs, _, _, _, info = env.step(action)
+    memory = EpisodeMemory()
+    memory.observe(obs, info)
+    prompt = PromptBuilder(PromptConfig(view_grid=True)).build(obs, 5, memory, PlanMode.FORBIDDEN)
+    rows = prompt[-1]["content"].split("Around you (north up, you are ")[1].split("\n")[1:8]
+    assert "- tree 3 steps to your east" in obs["text"] and rows[3][7] == "T"
+    assert rows[3][4] in "^v<>" and len(rows) == 7 and {len(r) for r in rows} == {9}
