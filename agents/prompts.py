@@ -106,7 +106,8 @@ class EpisodeMemory:
     facing: tuple[int, int] = (0, 1)  # the player's facing, (dx, dy); Crafter starts facing south
 
     def observe(self, observation: dict, info: dict) -> None:
-        """Remember the terrain in view (needs `local_view` and `info["player_pos"]`)."""
+        """Remember the terrain in view (needs `local_view` and `info["player_pos"]`) and the
+        player's facing (`info["player_facing"]`)."""
         if "local_view" in observation and "player_pos" in info:
             self.map.observe(info["player_pos"], observation["local_view"])
         if "player_facing" in info:
@@ -128,8 +129,8 @@ def view_grid(local_view, facing: tuple[int, int]) -> str:
     symbols = [TEXT["view_grid_symbols"][name] for name in SEMANTIC_NAMES]
     player = TEXT["view_grid_facing"][f"{facing[0]},{facing[1]}"]
     rows = [
-        "".join(player if SEMANTIC_NAMES[v] == "player" else symbols[v] for v in column)
-        for column in np.asarray(local_view).T
+        "".join(player if SEMANTIC_NAMES[v] == "player" else symbols[v] for v in row)
+        for row in np.asarray(local_view).T  # [y][x]: a row of the window, west to east
     ]
     return "\n".join([TEXT["view_grid_header"].format(player=player), *rows])
 
