@@ -218,7 +218,7 @@ def plans_dynamically(decision, hurt: bool, step: int) -> bool:
     return bool(decision.plan) or hurt or step == 0
 
 
-def hindsight_plan(events: list[list[str]], step: int, most: int = 3) -> tuple[str, str]:
+def hindsight_plan(events: list[list[str]], step: int, most: int) -> tuple[str, str]:
     """(plan, goal): the achievements unlocked from `step` on (`events[t]`: those step t's
     action unlocked), up to `most` different ones in a row within HINDSIGHT_HORIZON steps
     ("Collect wood. Place table. Make wood pickaxe."); the goal is the first."""

@@ -258,12 +258,18 @@ def test_noise_plays_random_actions_and_the_expert_labels_where_it_lands(tmp_pat
 def test_hindsight_plans_name_what_the_player_unlocks_next():
     events = [[], ["collect_wood"], ["collect_wood"], [], ["place_table"], ["make_wood_pickaxe"]]
     events += [["collect_drink"]] + [[]] * 60 + [["eat_cow"]]
-    assert hindsight_plan(events, 0) == (
+    assert hindsight_plan(events, 0, most=3) == (
         "Collect wood. Place table. Make wood pickaxe.",
         "collect_wood",
     )
-    assert hindsight_plan(events, 5) == ("Make wood pickaxe. Drink water.", "make_wood_pickaxe")
-    assert hindsight_plan(events, 7) == ("Explore to find new resources.", "explore")  # 50 ahead
+    assert hindsight_plan(events, 5, most=3) == (
+        "Make wood pickaxe. Drink water.",
+        "make_wood_pickaxe",
+    )
+    assert hindsight_plan(events, 7, most=3) == (
+        "Explore to find new resources.",
+        "explore",
+    )  # 50 ahead
     assert hindsight_plan(events, 0, most=1) == ("Collect wood.", "collect_wood")
 
 
