@@ -22,7 +22,7 @@ ACTOR=${ACTOR:-sb3:sb3-ppo}  # who acts in the data (expert: the scripted expert
 TRAJECTORIES=${TRAJECTORIES:-192}  # episodes, whole (up to MAX_STEPS)
 MAX_STEPS=${MAX_STEPS:-1000}
 MODEL=${MODEL:-scratch:small}
-SFT_STEPS=${SFT_STEPS:-1600}  # batches of BATCH
+SFT_STEPS=${SFT_STEPS:-4800}  # batches of BATCH (~2 epochs of the default data)
 BATCH=${BATCH:-16}
 PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observation (0: none)
 INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message (~2x the SFT time)
@@ -49,7 +49,7 @@ data() {  # $1: out, $2: schedules
 sft() {  # $1: data, $2: out
   $DYNPLAN train sft --data "$RUN/$1" --model "$MODEL" --out "$RUN/$2" --resume \
     --max-steps "$SFT_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS" \
-    --eval-steps 400 --save-steps 200
+    --eval-steps 1600 --save-steps 400
 }
 evaluate() {  # $1: name, $2: strategy, then backend options
   local name=$1 strategy=$2
