@@ -66,7 +66,8 @@ side_by_side() {  # $1: what runs (for a failure's message), then the pids to wa
   for pid; do wait "$pid" || { echo "$what failed: see $RUN/*.log" >&2; return 1; }; done
 }
 rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core each); $RUN/rl
-  # links the run that plays best on SELECT_PROTOCOL (the scores: $RUN/rl-selection.json)
+  # links the run that plays best on SELECT_PROTOCOL (the scores, and the chosen run's gain
+  # over the student itself, played on the same seeds: $RUN/rl-selection.json)
   local student=$1 seeds=($RL_SEEDS) pids=() runs=() evaluations=() seed best
   if [ -e "$RUN/rl" ] && [ ! -L "$RUN/rl" ]; then
     echo "$RUN/rl holds an RL run of an older recipe (one seed); move it away and run again" >&2
@@ -83,7 +84,9 @@ rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core e
   side_by_side PPO "${pids[@]}"
   best=${runs[0]}
   if [ "${#seeds[@]}" -gt 1 ]; then
-    pids=()
+    OMP_NUM_THREADS=1 PROTOCOL=$SELECT_PROTOCOL evaluate student dynamic --model "$student" \
+      --no-progress >"$RUN/select-student.log" 2>&1 &
+    pids=($!)
     for seed in "${seeds[@]}"; do
       OMP_NUM_THREADS=1 PROTOCOL=$SELECT_PROTOCOL evaluate "rl-seed$seed" dynamic \
         --model "$student" --adapter "$RUN/rl-seed$seed" --no-progress \
@@ -92,7 +95,8 @@ rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core e
       evaluations+=("$RUN/eval-$SELECT_PROTOCOL-rl-seed$seed")  # where `evaluate` writes
     done
     side_by_side "the evaluation on $SELECT_PROTOCOL" "${pids[@]}"
-    best=$("$PYTHON" -m baselines.select_run "$RUN/rl-selection.json" "${evaluations[@]}")
+    best=$("$PYTHON" -m baselines.select_run "$RUN/rl-selection.json" \
+      --reference "$RUN/eval-$SELECT_PROTOCOL-student" "${evaluations[@]}")
   fi
   ln -sfn "$(basename "$best")" "$RUN/rl"
   echo "the RL model: $best"

@@ -153,6 +153,12 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
     assert selection["scores"][selection["chosen"]]["progression"] == max(
         score["progression"] for score in selection["scores"].values()
     )
+    # ... and what it gained over the student without PPO, played on the same seeds
+    assert selection["reference"]["model"] == str(student)
+    assert selection["gain"]["progression"] == pytest.approx(
+        selection["scores"][selection["chosen"]]["progression"]
+        - selection["reference"]["progression"]
+    )
     for seed in (0, 1):
         rl = json.loads((run / f"rl-seed{seed}/card.json").read_text())
         assert rl["updates"] == 1 and rl["config"]["model"] == str(student)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from baselines.select_run import main, select_run
 from leaderboard.protocols import get_protocol
 from tests.leaderboard_helpers import episode, result
@@ -53,6 +55,49 @@ def test_bad_evaluations_are_one_clear_line_and_write_nothing(tmp_path, capsys):
         ([evaluated, other], "different protocols"),
     ):
         assert main([str(out), *map(str, evaluations)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("select_run: ") and problem in err and "\n" not in err
+    assert not out.exists()
+
+
+def _student_evaluation(tmp_path, unlocked: tuple[str, ...], protocol: str = PROTOCOL):
+    """An evaluation directory of the model PPO started from (no adapter)."""
+    out = _evaluation(tmp_path, "student", unlocked, protocol)
+    data = json.loads((out / "result.json").read_text())
+    data["agent"] = {"name": "student", "kind": "llm", "model": str(tmp_path / "sft")}
+    (out / "result.json").write_text(json.dumps(data))
+    return out
+
+
+def test_the_reference_records_the_chosen_runs_gain_over_the_model_without_ppo(tmp_path, capsys):
+    weak = _evaluation(tmp_path, "rl-seed0", ("collect_wood",))
+    strong = _evaluation(tmp_path, "rl-seed1", ("collect_wood", "place_table"))
+    student = _student_evaluation(tmp_path, ("collect_sapling", "place_plant", "eat_plant"))
+    selection = select_run([weak, strong], reference=student)
+    assert selection["chosen"] == str(tmp_path / "rl-seed1")  # the reference is not a candidate
+    assert selection["reference"] == {
+        "model": str(tmp_path / "sft"),
+        "progression": pytest.approx(100 * 3 / 22),
+        "se": 0.0,
+    }
+    assert selection["gain"] == {"progression": pytest.approx(-100 / 22), "se": 0.0}
+    out = tmp_path / "selection.json"
+    assert main([str(out), str(weak), "--reference", str(student), str(strong)]) == 0
+    assert json.loads(out.read_text())["gain"]["progression"] < 0
+    assert "(no PPO): 13.6 ± 0.0 %" in capsys.readouterr().err
+
+
+def test_a_bad_reference_is_one_clear_line_and_writes_nothing(tmp_path, capsys):
+    run = _evaluation(tmp_path, "rl-seed0", ())
+    quick = _student_evaluation(tmp_path, (), protocol="crafter-quick")
+    out = tmp_path / "selection.json"
+    for argv, code, problem in (
+        ([str(out), str(run), "--reference", str(run)], 1, "evaluates an adapter"),
+        ([str(out), str(run), "--reference", str(quick)], 1, "different protocols"),
+        ([str(out), str(run), "--reference"], 2, "--reference needs"),
+        ([str(out)], 2, "usage:"),
+    ):
+        assert main(argv) == code
         err = capsys.readouterr().err.strip()
         assert err.startswith("select_run: ") and problem in err and "\n" not in err
     assert not out.exists()
