@@ -164,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
             f"dynplan eval: {args.out} already holds a run; add --resume to continue it, or "
             "give a new --out"
         )
+    _check_shipped_name(args)
     agent, agent_factory = _agent(args, protocol)
     inner = getattr(agent, "agent", None) or getattr(agent, "actor", agent)  # plans, pairs
     prompt = getattr(inner, "config", None)
@@ -211,6 +212,38 @@ def run(args: argparse.Namespace) -> int:
         row, new, _ = submit(out / RESULT, Store())
         print(f"submitted as #{row}" + ("" if new else " (already on the leaderboard)"))
     return 0
+
+
+def _check_shipped_name(args: argparse.Namespace) -> None:
+    """Refuse `--name` of a shipped checkpoint (`learned-dynamic`, ...) for an agent that plays
+    the embedded model (no `--model` given), another shipped checkpoint or no LLM at all: its
+    board row would carry the shipped name and another model's play. A model directory is
+    taken as named (the recipes name their fresh models so)."""
+    from agents.models import CHECKPOINTS, CHECKPOINTS_DIR, EMBEDDED
+    from agents.specs import parse_spec
+
+    if args.name not in CHECKPOINTS or args.planner or args.actor or not args.agent:
+        return
+    try:
+        parsed = parse_spec(args.agent)
+    except ValueError:
+        return  # `_agent` says what is wrong with the spec
+    model = (parsed.model or args.model or DEFAULT_MODEL) if parsed.kind == "llm" else None
+    if model is not None and model not in EMBEDDED and model not in CHECKPOINTS:
+        return
+    shipped_model, shipped_adapter = CHECKPOINTS[args.name]
+    if model in CHECKPOINTS and CHECKPOINTS[model][0] == shipped_model:
+        adapter = args.adapter or (
+            CHECKPOINTS[model][1] and str(CHECKPOINTS_DIR / CHECKPOINTS[model][1])
+        )
+        wanted = shipped_adapter and str(CHECKPOINTS_DIR / shipped_adapter)
+        if (adapter and Path(adapter).resolve()) == (wanted and Path(wanted).resolve()):
+            return
+    played = (model or args.agent) + (f" with adapter {args.adapter}" if args.adapter else "")
+    raise SystemExit(
+        f"dynplan eval: --name {args.name} is a shipped model's name, but the agent plays "
+        f"{played}; add --model {args.name} (or --agent {args.name}), or give another --name"
+    )
 
 
 def _agent(args: argparse.Namespace, protocol):

@@ -22,6 +22,18 @@ MISTAKES = {
         "unknown model '/nonexistent'",
     ),
     "an unknown agent": (["eval", "--agent", "nope"], "unknown agent 'nope'"),
+    "a shipped name for the embedded model": (
+        ["eval", "--agent", "llm:dynamic", "--name", "learned-dynamic"],
+        "--name learned-dynamic is a shipped model's name, but the agent plays smollm2-135m",
+    ),
+    "a shipped name for another shipped model": (
+        ["eval", "--agent", "learned-dynamic", "--name", "learned-dynamic+rl"],
+        "add --model learned-dynamic+rl (or --agent learned-dynamic+rl)",
+    ),
+    "a shipped name for random": (
+        ["eval", "--agent", "random", "--name", "learned-never"],
+        "but the agent plays random",
+    ),
     "an existing run as --out": (
         ["eval", "--agent", "random", "--out", "{run}"],
         "already holds a run; add --resume",
@@ -100,3 +112,36 @@ def test_the_console_script_exits_with_2_and_prints_only_the_line(tmp_path):
         "dynplan submit: rejected: invalid result file: schema_version: Value error, "
         "schema_version 99 is unknown; this dynplan-gym reads versions 1, 2"
     ]
+
+
+@pytest.mark.parametrize(
+    "agent, model, adapter, name",
+    [
+        ("llm:dynamic", "learned-dynamic", None, "learned-dynamic"),
+        ("learned-never", None, None, "learned-never"),
+        ("llm:every:4@learned-dynamic", None, None, "learned-dynamic"),  # its model, any strategy
+        ("llm:dynamic", "agents/checkpoints/learned-dynamic", None, "learned-dynamic"),
+        (
+            "llm:dynamic",
+            "learned-dynamic",
+            "agents/checkpoints/learned-dynamic-rl",
+            "learned-dynamic+rl",
+        ),
+        ("llm:dynamic", "/tmp/recipe/sft", None, "learned-dynamic"),  # a recipe's fresh model
+        ("llm:dynamic", None, None, "my-run"),  # not a shipped name: anything goes
+    ],
+)
+def test_a_shipped_name_is_accepted_for_the_model_it_names(agent, model, adapter, name):
+    import argparse
+    from pathlib import Path
+
+    from dynplan_cli.eval_cmd import _check_shipped_name
+
+    root = Path(__file__).parent.parent  # paths as given from the repository's root
+    model = str(root / model) if model and "/" in model else model
+    adapter = str(root / adapter) if adapter else None
+    _check_shipped_name(
+        argparse.Namespace(
+            agent=agent, model=model, adapter=adapter, name=name, planner=None, actor=None
+        )
+    )
