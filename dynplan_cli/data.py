@@ -113,11 +113,8 @@ def run(args: argparse.Namespace) -> int:
         from leaderboard.protocols import get_protocol
 
         sizes["max_steps"] = get_protocol("pogs-standard").max_steps
-    for key in ("plans", "hindsight_goals"):  # the defaults are DataConfig's
-        if getattr(args, key) is not None:
-            sizes[key] = getattr(args, key)
-    for key in ("history", "recent_actions", "text_options"):
-        if getattr(args, key) is not None:
+    for key in ("plans", "hindsight_goals", "history", "recent_actions", "text_options"):
+        if getattr(args, key) is not None:  # left out: DataConfig's default
             sizes["history_length" if key == "history" else key] = getattr(args, key)
     try:
         config = DataConfig(
