@@ -175,6 +175,7 @@ class Setup:
     peak_flops: float | None
     parts: tuple[str, ...] = PARTS
     profile: bool = False  # profile one extra SFT step of each row (kernels by GPU time)
+    instruction: bool = True  # prompts open with the system message, a shared prefix
 
 
 # -- device and timing -----------------------------------------------------------------------
@@ -217,15 +218,18 @@ def free_memory() -> None:
 
 
 # -- data and model --------------------------------------------------------------------------
-def make_data(out: Path, sizes: Sizes) -> list[dict]:
+def make_data(out: Path, sizes: Sizes, instruction: bool = True) -> list[dict]:
     """Synthetic planning samples from the expert (`baselines.planning_data`), enough for
-    every SFT row (the expert lives through nearly all of its `data_max_steps`)."""
+    every SFT row (the expert lives through nearly all of its `data_max_steps`); prompts open
+    with the system message unless `instruction` is False (the recipes' prompts)."""
     from baselines.planning_data import DataConfig, generate
     from baselines.sft import load_samples
 
     wanted = math.ceil(1.25 * sizes.samples_needed() / sizes.data_max_steps)
     trajectories = max(sizes.data_trajectories, wanted)
-    config = DataConfig(trajectories=trajectories, max_steps=sizes.data_max_steps)
+    config = DataConfig(
+        trajectories=trajectories, max_steps=sizes.data_max_steps, instruction=instruction
+    )
     workers = max(1, min(8, os.cpu_count() or 1, trajectories // 16))  # processes pay off
     generate(config, out, workers=workers, progress=False)
     return load_samples(out)
@@ -557,8 +561,9 @@ def all_rows(setup: Setup) -> Iterator[Row]:
     """The rows of `setup.parts`, in the table's order."""
     sizes = setup.sizes
     if "sft" in setup.parts:
+        prompts = "shared prefix" if setup.instruction else "no system message"
         for batch in sizes.sft_batches:
-            name = f"sft: our step (Trainer, shared prefix, by length), batch {batch}"
+            name = f"sft: our step (Trainer, {prompts}, by length), batch {batch}"
             yield measured(name, measure_sft, setup, batch)
         for batch in sizes.sft_compiled_batches:
             name = f"sft: our step, --compile (norms and MLP compiled), batch {batch}"
@@ -606,7 +611,7 @@ def run_check(args: argparse.Namespace, work: Path) -> int:
     if args.sft_batches:
         batches = args.sft_batches
         sizes = dataclasses.replace(sizes, sft_batches=batches, sft_compiled_batches=batches)
-    samples = make_data(work / "data", sizes)
+    samples = make_data(work / "data", sizes, args.instruction)
     if args.model:
         from agents.models import resolve_model
 
@@ -624,6 +629,7 @@ def run_check(args: argparse.Namespace, work: Path) -> int:
         peak_flops=peak_flops(device, args.peak_flops),
         parts=args.parts,
         profile=args.profile,
+        instruction=args.instruction,
     )
     started = time.perf_counter()
     for line in header(setup, model_name):
@@ -680,6 +686,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--profile", action="store_true", help="profile one step of each SFT row (kernels)"
+    )
+    parser.add_argument(
+        "--no-instruction",
+        dest="instruction",
+        action="store_false",
+        help="SFT data without the system message, as the recipes train (no shared prefix)",
     )
     add_device_arguments(parser, TRAIN_DTYPES)
     args = parser.parse_args(argv)

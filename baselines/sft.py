@@ -35,6 +35,10 @@ SCRATCH_SIZES: dict[str, dict[str, int]] = {
 }
 CARD = "card.json"
 IGNORE = -100
+# The shortest common prompt prefix worth running once per batch from a cache (the system
+# message, ~600 tokens); a shorter one (a chat template's opening) stays in every row, which
+# then run as plain sequences, with no cache to fill and copy for every row.
+MIN_SHARED_PREFIX = 32
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -122,6 +126,8 @@ def encode_dataset(tokenizer, train: list[dict], test: list[dict], max_length: i
     encoded = [encode_chats(tokenizer, [s["messages"] for s in part]) for part in (train, test)]
     every = [row for part in encoded for row in part]
     shared = shared_prompt_prefix(every)
+    if shared < MIN_SHARED_PREFIX:  # a chat template's few tokens: cheaper run with each row
+        shared = 0
     prefix = every[0][0][:shared]
 
     def rows(part):
@@ -181,11 +187,13 @@ def prefix_hidden(model, prefix_ids, input_ids, attention_mask):
     rows, width = input_ids.shape
     n = len(prefix_ids)
     decoder = model.get_decoder()  # a peft model hands over its base's, LoRA layers in place
+    if not n:  # plain sequences: no cache to fill
+        out = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        return out.last_hidden_state
     cache = DynamicCache()
-    if n:
-        device = input_ids.device
-        decoder(input_ids=torch.tensor([prefix_ids], device=device), cache=cache, use_cache=True)
-        cache.batch_repeat_interleave(rows)
+    device = input_ids.device
+    decoder(input_ids=torch.tensor([prefix_ids], device=device), cache=cache, use_cache=True)
+    cache.batch_repeat_interleave(rows)
     full_mask = torch.cat([attention_mask.new_ones((rows, n)), attention_mask], 1)
     positions = n + torch.arange(width, device=input_ids.device)[None].expand(rows, -1)
     out = decoder(

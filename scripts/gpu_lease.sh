@@ -12,7 +12,8 @@
 #          --workers 2 --out DATA
 #        mkdir -p .lease && cp DATA/card.json .lease/ && xz -c DATA/samples.jsonl \
 #          > .lease/samples.jsonl.xz        # .lease/ is git-ignored; .gz is read too (larger)
-# There: bash scripts/gpu_lease.sh   (carrying .whl and .lease; BUDGET_S: the seconds it may take)
+# There: bash scripts/gpu_lease.sh   (carrying .whl and .lease; BUDGET_S: the seconds it may take;
+#        TESTS: the test files; EVALUATE=0: no evaluation there, the models are evaluated here)
 # A dry run here (tests/test_gpu_scripts.py): INSTALL=0 PYTHON=.venv/bin/python TESTS_S=0
 #   MODEL=scratch:tiny GPU_CHECK_ARGS=--tiny and tiny SFT_*/RL_* sizes.
 set -uo pipefail
@@ -23,6 +24,7 @@ PYTHON=${PYTHON:-python3}
 INSTALL=${INSTALL:-1}  # 0: use the packages at hand (a dry run here: PYTHON=.venv/bin/python)
 LEASE_DIR=${LEASE_DIR:-.lease}  # card.json and samples.jsonl.xz (or .gz) of the expert data
 TESTS_S=${TESTS_S:-75}  # 0: skip the tests
+TESTS=${TESTS:-tests/test_devices.py tests/test_sft.py tests/test_ppo_llm.py}  # device-sensitive
 mkdir -p "$OUT"
 start=$(date +%s)
 elapsed() { echo $(($(date +%s) - start)); }
@@ -46,8 +48,8 @@ nvidia-smi -L 2>/dev/null
 "$PYTHON" -c "import torch, transformers; print('torch', torch.__version__, 'transformers', \
 transformers.__version__, 'cuda', torch.cuda.is_available())"
 
-[ "$TESTS_S" -gt 0 ] && stage tests "$TESTS_S" "$PYTHON" -m pytest -q -p no:cacheprovider \
-  tests/test_devices.py tests/test_sft.py tests/test_ppo_llm.py
+# shellcheck disable=SC2086  # TESTS is a list of paths
+[ "$TESTS_S" -gt 0 ] && stage tests "$TESTS_S" "$PYTHON" -m pytest -q -p no:cacheprovider $TESTS
 
 run=$DYNPLAN_HOME/recipes/lease
 mkdir -p "$run/data"
@@ -63,7 +65,8 @@ EOF
 stage recipe "${RECIPE_S:-290}" env RUN="$run" MODEL="$MODEL" DYNPLAN="$PYTHON -m dynplan_cli" \
   PYTHON="$PYTHON" SFT_STEPS="${SFT_STEPS:-4000}" SFT_BATCH="${SFT_BATCH:-64}" \
   SFT_MINUTES="${SFT_MINUTES:-3}" RL_UPDATES="${RL_UPDATES:-3}" RL_ENVS="${RL_ENVS:-32}" \
-  RL_STEPS="${RL_STEPS:-16}" PROTOCOL=crafter-quick EVAL_ENVS=4 bash scripts/learned_gpu.sh
+  RL_STEPS="${RL_STEPS:-16}" PROTOCOL=crafter-quick EVAL_ENVS=4 EVALUATE="${EVALUATE:-1}" \
+  bash scripts/learned_gpu.sh
 for part in sft rl; do
   [ -f "$run/$part/card.json" ] && tar -C "$run/$part" --exclude=checkpoints -cf "$OUT/$part.tar" .
 done

@@ -21,9 +21,12 @@
 #   eval  crafter-balrog, 10 episodes in lockstep: a model this weak dies within a few hundred
 #         steps (the CPU models: 120-250), at ~0.5-1 s a step: ~2-4 min. A model that survives
 #         the full 2,000 steps takes up to ~20 min. EVAL_SFT=1 also evaluates the SFT model.
-# Measured on one H200 (2026-11-27, MODEL=scratch:base, data made on a CPU and carried, prompts
-# with the system message): SFT 1,046 samples/s at batch 128 (1,201 steps in 147 s); PPO 4
-# updates of 32 envs x 16 steps in 57 s.
+# Measured on one H200, MODEL=scratch:base, data made on a CPU and carried (gpu_lease.sh):
+#   2026-11-27, prompts with the system message: SFT 1,046 samples/s at batch 128 (1,201 steps
+#   in 147 s); PPO 4 updates of 32 envs x 16 steps in 57 s.
+#   2026-11-28, the defaults' prompts (no system message, loss on the observation), 1,024
+#   sb3-ppo episodes (201,386 samples): SFT 1,613 samples/s at batch 256 (1,000 steps in 159 s;
+#   ~4.6 min from the data to PPO); PPO 4 updates of 32 envs x 16 steps in 76 s (27 env steps/s).
 set -euo pipefail
 DYNPLAN=${DYNPLAN:-.venv/bin/dynplan}
 PYTHON=${PYTHON:-python3}  # reads the model cards (standard library only)
@@ -49,6 +52,7 @@ PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observa
 INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message
 EVAL_ENVS=${EVAL_ENVS:-10}
 EVAL_SFT=${EVAL_SFT:-0}
+EVALUATE=${EVALUATE:-1}  # 0: stop after PPO (a short lease brings the models back to evaluate)
 mkdir -p "$RUN"
 
 card() {  # $1: a card.json, $2: a Python expression of its contents `c`
@@ -85,6 +89,7 @@ evaluate() {  # $1: name, then the model options
   $DYNPLAN eval --agent llm:dynamic --protocol "$PROTOCOL" --temperature 1.0 \
     --num-envs "$EVAL_ENVS" --name "$name" --out "$out" --device "$DEVICE" "${resume[@]}" "$@"
 }
+[ "$EVALUATE" = 1 ] || exit 0
 if [ "$EVAL_SFT" = 1 ]; then
   evaluate "$SLUG-gpu-dynamic" "${sft[@]}"
 fi

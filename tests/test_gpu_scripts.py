@@ -222,10 +222,12 @@ def test_gpu_lease_runs_its_stages_and_hands_back_the_models(tmp_path):
         "GPU_CHECK_ARGS": "--tiny",
         "RECIPE_S": "400",
         "BUDGET_S": "560",
+        "EVALUATE": "0",  # the models come back to be evaluated here
     }
     output = _run(["bash", "scripts/gpu_lease.sh"], sizes, timeout=600)
     assert "== recipe: exit 0" in output and "== gpu_check: exit 0" in output, output
     assert "== tests" not in output
+    assert not list((tmp_path / "home/recipes/lease").glob("eval-*"))
     with tarfile.open(tmp_path / "out/sft.tar") as sft:
         assert {"./model.safetensors", "./card.json"} <= set(sft.getnames())
     with tarfile.open(tmp_path / "out/rl.tar") as rl:
@@ -258,6 +260,19 @@ def test_gpu_check_measures_the_parts_asked_and_profiles_sft_steps():
         text=True,
     )
     assert result.returncode == 2 and "expected a comma-separated list of sft" in result.stderr
+
+
+def test_gpu_check_measures_sft_on_prompts_without_the_system_message():
+    """`--no-instruction`: the recipes' prompts, no shared prefix. Each row has a finite rate
+    and says it shares nothing."""
+    output = _run(["bash", "scripts/gpu_check.sh", "--tiny", "--parts", "sft", "--no-instruction"])
+    table = _table(output)
+    assert list(table) == [
+        "sft: our step (Trainer, no system message, by length), batch 2",
+        "sft: our step, --compile (norms and MLP compiled), batch 2",
+    ], output
+    for rate, _tokens, _mfu, note in table.values():
+        assert float(rate.split()[0].replace(",", "")) > 0 and note.startswith("0 shared + ")
 
 
 def test_an_sft_row_refuses_data_that_would_end_an_epoch_inside_its_steps(tiny_model_dir, tmp_path):

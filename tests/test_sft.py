@@ -188,6 +188,40 @@ def test_compiled_norms_and_mlp_give_the_eager_loss_and_gradients(dataset, tiny_
         assert torch.allclose(compiled_grad, eager_grad, atol=1e-5, rtol=1e-3)
 
 
+def test_a_short_common_prefix_stays_in_each_row_with_the_cached_prefixs_numbers(
+    tiny_model_dir, tmp_path
+):
+    """Prompts without the system message share only the chat template's opening: it stays in
+    every row, run without a cache, and the answers' loss and gradients equal those of the same
+    rows with that opening run once from a cache (the prompt loss now also covers the opening)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from baselines.sft import MIN_SHARED_PREFIX, shared_prompt_prefix
+
+    generate(DataConfig(trajectories=2, max_steps=12, instruction=False), tmp_path, progress=False)
+    samples = load_samples(tmp_path)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    data = encode_dataset(tokenizer, samples, [], 4096)
+    chats = [encode_chat(tokenizer, s["messages"]) for s in samples]
+    shared = shared_prompt_prefix(chats)
+    assert 0 < shared < MIN_SHARED_PREFIX
+    assert data.prefix == [] and [r["input_ids"] for r in data.train] == [ids for ids, _ in chats]
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+    prefix = data.train[0]["input_ids"][:shared]
+    cut = [{k: v[shared:] for k, v in row.items()} for row in data.train[:5]]
+    results = []
+    for opening, rows in (([], data.train[:5]), (prefix, cut)):
+        batch = SuffixCollator(0)(rows)
+        model.zero_grad()
+        hidden = prefix_hidden(model, opening, batch["input_ids"], batch["attention_mask"])
+        loss = answer_loss(model, hidden, batch["labels"])
+        loss.backward()
+        results.append((loss.item(), model.get_decoder().layers[0].self_attn.q_proj.weight.grad))
+    (plain_loss, plain_grad), (cached_loss, cached_grad) = results
+    assert plain_loss == pytest.approx(cached_loss, rel=1e-5)
+    assert torch.allclose(plain_grad, cached_grad, atol=1e-6, rtol=1e-4)
+
+
 def test_scratch_run_saves_a_loadable_model_and_resumes(dataset, tmp_path):
     out = tmp_path / "sft"
     config = SFTConfig(
