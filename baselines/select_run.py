@@ -4,8 +4,9 @@
 protocol, and keeps the run whose evaluation has the highest progression (ties: the first
 evaluation named). Each evaluation's result file names the run it played (`agent.adapter`).
 With `--reference`, the evaluation of the model PPO started from (no adapter) on the same
-protocol, the selection also records the chosen run's gain over it, with its standard error:
-whether running PPO paid at all.
+protocol, the selection also records the chosen run's gain over it, with its standard error
+(paired by seed: both played the same seeds; `leaderboard.compare`): whether running PPO paid
+at all.
 
     python -m baselines.select_run SELECTION_JSON [--reference EVALUATION_DIR] EVALUATION_DIR...
 
@@ -15,7 +16,6 @@ writes the scores to SELECTION_JSON and prints the chosen run.
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -37,29 +37,32 @@ def select_run(evaluations: list[str | Path], reference: str | Path | None = Non
     "reference" and "gain" (chosen minus reference, with its s.e.) given the base model's."""
     if not evaluations:
         raise ValueError("select_run needs at least one evaluation directory")
-    scores, protocols = {}, set()
+    from leaderboard.compare import difference, episode_scores
+
+    scores, episodes, protocols = {}, {}, set()
     for evaluation in evaluations:
         result, score = _evaluated(evaluation)
         if not result.agent.adapter:
             raise ValueError(f"{evaluation}: evaluates no adapter; expected an RL run's evaluation")
         scores[result.agent.adapter] = score
+        episodes[result.agent.adapter] = result.episodes
         protocols.add(result.protocol.id)
     selection: dict = {}
     if reference is not None:
-        result, score = _evaluated(reference)
-        if result.agent.adapter:
+        base, score = _evaluated(reference)
+        if base.agent.adapter:
             raise ValueError(f"{reference}: evaluates an adapter; expected the base model's")
-        selection["reference"] = {"model": result.agent.model, **score}
-        protocols.add(result.protocol.id)
+        selection["reference"] = {"model": base.agent.model, **score}
+        protocols.add(base.protocol.id)
     if len(protocols) > 1:
         raise ValueError(f"the evaluations are on different protocols: {sorted(protocols)}")
     chosen = max(scores, key=lambda run: scores[run]["progression"])
-    if "reference" in selection:
-        base = selection["reference"]
-        selection["gain"] = {
-            "progression": scores[chosen]["progression"] - base["progression"],
-            "se": math.hypot(scores[chosen]["se"], base["se"]),
-        }
+    if reference is not None:
+        gain = difference(
+            episode_scores(base.episodes, "progression"),
+            episode_scores(episodes[chosen], "progression"),
+        )
+        selection["gain"] = {"progression": gain.difference, "se": gain.se, "paired": gain.paired}
     return {"protocol": protocols.pop(), "scores": scores, "chosen": chosen, **selection}
 
 
@@ -100,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         base, gain = selection["reference"], selection["gain"]
         print(
             f"{base['model']} (no PPO): {base['progression']:.1f} ± {base['se']:.1f} % on "
-            f"{protocol}; the chosen run's gain: {gain['progression']:+.1f} ± {gain['se']:.1f}",
+            f"{protocol}; the chosen run's gain: {gain['progression']:+.1f} ± {gain['se']:.1f}"
+            + (" (paired by seed)" if gain["paired"] else ""),
             file=sys.stderr,
         )
     print(selection["chosen"])

@@ -121,24 +121,38 @@ def play(args: tuple[SteeringConfig, Run]) -> tuple[Run, dict[str, Any]]:
 
 
 def summarize(episodes) -> dict[str, Any]:
-    """The goldilocks summary plus each achievement's success rate (% of episodes)."""
+    """The goldilocks summary plus each achievement's success rate (% of episodes) and each
+    episode's progression by seed (what the comparisons pair)."""
     from baselines.goldilocks import summarize as base_summary
     from dynplan_gym.achievements import ACHIEVEMENTS
+    from leaderboard.compare import episode_scores
 
     summary = base_summary(episodes)
     summary["success"] = {
         name: round(100 * sum(e.achievements.get(name, 0) > 0 for e in episodes) / len(episodes), 1)
         for name in ACHIEVEMENTS
     }
+    summary["progression_by_seed"] = [
+        [seed, round(value, 4)] for seed, value in episode_scores(episodes, "progression")
+    ]
     return summary
 
 
 def compare(point: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
-    """Progression difference (point - baseline), its s.e., and whether it exceeds 2 s.e."""
-    a, b = point["progression"], baseline["progression"]
-    gap = a["mean"] - b["mean"]
-    se = (a["se"] ** 2 + b["se"] ** 2) ** 0.5
-    return {"difference": round(gap, 3), "se": round(se, 3), "beyond_2se": abs(gap) > 2 * se}
+    """Progression difference (point - baseline), its s.e. (paired by seed: every run plays the
+    protocol's seeds), and whether it exceeds 2 s.e."""
+    from leaderboard.compare import difference
+
+    gap = difference(
+        [tuple(pair) for pair in baseline["progression_by_seed"]],
+        [tuple(pair) for pair in point["progression_by_seed"]],
+    )
+    return {
+        "difference": round(gap.difference, 3),
+        "se": round(gap.se, 3),
+        "paired": gap.paired,
+        "beyond_2se": gap.beyond_2se,
+    }
 
 
 def run_steering(config: SteeringConfig, progress: bool = True) -> dict[str, Any]:
@@ -199,7 +213,8 @@ def write_readme(results: dict[str, Any], path: Path) -> None:
         f"`{results['command']}` ({results['seconds'] / 60:.0f} minutes on this machine; "
         f"{protocol.id}: {protocol.description}). Mean ± standard error over episodes; "
         "progression is the share of Crafter's 22 achievements unlocked. A difference is "
-        "marked only where it exceeds 2 standard errors of the difference.",
+        "marked only where it exceeds 2 standard errors of the difference (paired by seed: "
+        "every run plays the same seeds).",
         "",
         f"![steering]({PLOT})",
         "",

@@ -20,6 +20,10 @@ SUBCOMMANDS = {
     "eval": ("dynplan_cli.eval_cmd", "evaluate an agent on a protocol"),
     "submit": ("dynplan_cli.submit", "validate a result file and add it to the leaderboard"),
     "leaderboard": ("dynplan_cli.leaderboard_cmd", "show the leaderboard"),
+    "compare": (
+        "dynplan_cli.compare",
+        "two evaluations of one protocol: differences, paired by seed, with standard errors",
+    ),
     "data": ("dynplan_cli.data", "generate synthetic planning data from the scripted expert"),
     "train": ("dynplan_cli.train", "train the learned dynamic planner: sft, then rl"),
     "diagnose": (

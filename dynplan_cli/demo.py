@@ -10,7 +10,6 @@ own model.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 
@@ -112,8 +111,12 @@ def run(args: argparse.Namespace) -> int:
 def summary(entries: list, learned: str) -> list[str]:
     """Three lines on what the table shows: the learned planner's strategies side by side
     (progression ± s.e.), what each costs (plans, generated tokens per step), and whether the
-    best strategy beats the others and random by more than 2 standard errors."""
+    best strategy beats the others and random by more than 2 standard errors (of the
+    difference, paired by seed: every row played the protocol's seeds)."""
+    from leaderboard.compare import difference, episode_scores
+
     rows = {e.result.agent.name: e.metrics for e in entries}
+    episodes = {e.result.agent.name: e.result.episodes for e in entries}
     names = [f"{learned}/{s}" for s in STRATEGIES if f"{learned}/{s}" in rows]
     if not names:
         return [f"(no {learned} rows in this run: nothing to compare)"]
@@ -122,9 +125,11 @@ def summary(entries: list, learned: str) -> list[str]:
         return name.split("/")[-1]
 
     def ahead(a: str, b: str) -> bool:
-        """`a` beats `b` by more than 2 standard errors of the difference."""
-        gap = rows[a].progression - rows[b].progression
-        return gap > 2 * math.hypot(rows[a].progression_se, rows[b].progression_se)
+        """`a` beats `b` by more than 2 standard errors of the difference (paired by seed)."""
+        gap = difference(
+            episode_scores(episodes[b], "progression"), episode_scores(episodes[a], "progression")
+        )
+        return gap.difference > 0 and gap.beyond_2se
 
     best = max(names, key=lambda n: rows[n].progression)
     beaten = [short(n) for n in names if n != best and ahead(best, n)]

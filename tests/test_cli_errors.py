@@ -46,6 +46,8 @@ MISTAKES = {
     "a directory to submit": (["submit", "{tmp}"], "a directory; expected a result.json"),
     "a missing file to submit": (["submit", "{tmp}/missing.json"], "no such file"),
     "a bad result to submit": (["submit", "{tmp}/bad.json"], "rejected: invalid result file"),
+    "a missing evaluation to compare": (["compare", "{run}", "{tmp}/missing"], "no such file"),
+    "a bad result to compare": (["compare", "{tmp}/bad.json", "{run}"], "invalid result file"),
     "no steps to play": (["play", "--steps", "0"], "--steps and --show-every must be >= 1"),
     "an unknown actor": (["play", "--planner", "expert", "--actor", "x"], "unknown actor 'x'"),
     "no trajectories": (

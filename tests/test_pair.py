@@ -178,6 +178,8 @@ def test_the_steering_experiment_writes_results_a_plot_and_a_report(tmp_path):
     assert next(iter(runs)) == "no plans" and list(runs)[-1] == "expert planner"
     assert {f"plans:{p.stem}" for p in PLANS.glob("*.txt")} <= set(runs)
     assert runs["plans:first_tools"]["vs_no_plans"]["difference"] > 0
+    assert runs["plans:first_tools"]["vs_no_plans"]["paired"]  # the same seeds in every run
+    assert [seed for seed, _ in runs["no plans"]["progression_by_seed"]] == [0, 1, 2, 3]
     assert runs["plans:first_tools"]["success"]["collect_wood"] == 100.0
     out = Path(config.out)
     assert (out / "steering.png").stat().st_size > 10_000

@@ -80,7 +80,11 @@ def test_the_reference_records_the_chosen_runs_gain_over_the_model_without_ppo(t
         "progression": pytest.approx(100 * 3 / 22),
         "se": 0.0,
     }
-    assert selection["gain"] == {"progression": pytest.approx(-100 / 22), "se": 0.0}
+    assert selection["gain"] == {
+        "progression": pytest.approx(-100 / 22),
+        "se": 0.0,
+        "paired": True,
+    }
     out = tmp_path / "selection.json"
     assert main([str(out), str(weak), "--reference", str(student), str(strong)]) == 0
     assert json.loads(out.read_text())["gain"]["progression"] < 0
@@ -101,3 +105,19 @@ def test_a_bad_reference_is_one_clear_line_and_writes_nothing(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert err.startswith("select_run: ") and problem in err and "\n" not in err
     assert not out.exists()
+
+
+def test_the_gain_is_paired_by_seed_so_how_hard_each_world_is_cancels(tmp_path):
+    worlds = {90: (), 91: ("collect_wood", "place_table", "make_wood_pickaxe")}
+    student = _student_evaluation(tmp_path, ())
+    run = _evaluation(tmp_path, "rl-seed0", ())
+    for evaluation, extra in ((student, ()), (run, ("collect_sapling",))):
+        data = json.loads((evaluation / "result.json").read_text())
+        for e in data["episodes"]:  # every world: the student's unlocks, and one more for PPO
+            e["achievements"].update({a: 1 for a in (*worlds[e["seed"]], *extra)})
+            e["task_return"] = e["return"] = float(sum(e["achievements"].values()))
+        (evaluation / "result.json").write_text(json.dumps(data))
+    selection = select_run([run], reference=student)
+    assert selection["gain"]["progression"] == pytest.approx(100 / 22)
+    assert selection["gain"]["se"] == pytest.approx(0.0) and selection["gain"]["paired"]
+    assert selection["reference"]["se"] > 0  # the worlds differ; the gain does not
