@@ -355,3 +355,38 @@ def config_from_args(config_class: type, args: argparse.Namespace, renames=None)
             value = [part for part in value.split(",") if part]
         values[f.name] = value
     return config_class(**values)
+
+
+RUN_CONFIG = "run-config.json"  # the settings a training run was started (or last resumed) with
+# what a resumed run may change besides where it lives (`out`): how long it trains, its device
+SFT_RESUME_FREE = ("epochs", "max_steps", "max_minutes", "eval_steps", "save_steps", "device")
+PPO_RESUME_FREE = ("updates", "device")
+
+
+def check_and_record_run_config(out, config, free: tuple[str, ...], resume: bool) -> None:
+    """Record the settings a training run goes on with; on resume, refuse settings other than
+    those it was trained with (the last recorded ones, else its card's), but for `out` and the
+    `free` fields. Without this a run resumed with, say, more envs would carry a card describing
+    training it never had."""
+    import json
+    from pathlib import Path
+
+    out = Path(out)
+    current = json.loads(json.dumps(dataclasses.asdict(config)))  # as it reads back
+    recorded, card = out / RUN_CONFIG, out / "card.json"
+    saved = None
+    if resume and recorded.is_file():
+        saved = json.loads(recorded.read_text())
+    elif resume and card.is_file():
+        saved = json.loads(card.read_text()).get("config")
+    saved = saved or {}
+    fixed = [k for k in saved if k in current and k not in (*free, "out")]
+    changed = [k for k in fixed if saved[k] != current[k]]
+    if changed:
+        was = ", ".join(f"{k}={saved[k]!r} (now {current[k]!r})" for k in changed)
+        raise ValueError(
+            f"{out} was trained with {was}; resume it with those settings (only "
+            f"{', '.join(free)} may change) or pick another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    recorded.write_text(json.dumps(current, indent=1) + "\n")

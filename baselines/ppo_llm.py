@@ -29,7 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from agents.devices import resolve_device, resolve_dtype
-from baselines.configs import PPOConfig, cli_command
+from baselines.configs import (
+    PPO_RESUME_FREE,
+    PPOConfig,
+    check_and_record_run_config,
+    cli_command,
+)
 from baselines.sft import shared_prompt_prefix
 from dynplan_gym.provenance import package_versions
 
@@ -486,6 +491,7 @@ class PPOTrainer:
                 return card  # finished with this very config: nothing left to do
         if not resume and (self.out / LOG).exists():
             raise FileExistsError(f"{self.out} holds a started run; use --resume")
+        check_and_record_run_config(self.out, self.config, PPO_RESUME_FREE, resume)
         if resume:
             self.load_checkpoint()
         self._start_episodes()

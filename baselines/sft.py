@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from agents.devices import resolve_device, resolve_dtype
-from baselines.configs import SFTConfig, cli_command
+from baselines.configs import (
+    SFT_RESUME_FREE,
+    SFTConfig,
+    check_and_record_run_config,
+    cli_command,
+)
 from dynplan_gym.provenance import package_versions
 
 SCRATCH_SIZES: dict[str, dict[str, int]] = {
@@ -395,8 +400,8 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
             raise FileExistsError(f"{out} already holds a trained model; pick another --out")
         if card["config"] == asdict(config):
             return card  # finished with this very config: nothing left to do
+    check_and_record_run_config(out, config, SFT_RESUME_FREE, resume)
     device = _device(config)
-    out.mkdir(parents=True, exist_ok=True)
     set_seed(config.seed)
     samples = load_samples(config.data)
     train, test = split_by_trajectory(samples, config.eval_fraction, config.seed)

@@ -7,6 +7,7 @@ import json
 import pytest
 import torch
 
+from baselines.configs import RUN_CONFIG
 from baselines.ppo_llm import (
     CARD,
     LOG,
@@ -86,6 +87,15 @@ def test_first_update_has_ratio_one_and_zero_kl_then_resumes(tiny_model_dir, tmp
     card = PPOTrainer(_config(tiny_model_dir, out, updates=2), progress=False).train(resume=True)
     assert [row["update"] for row in read_log(out)] == [1, 2]
     assert card["env_steps"] == 12 and json.loads((out / CARD).read_text())["updates"] == 2
+    # other settings than it was trained with are refused (the card would describe training
+    # the run never had), from the settings it recorded or, failing those, its card's
+    for forget_recorded in (False, True):
+        if forget_recorded:
+            (out / RUN_CONFIG).unlink()
+        other = PPOTrainer(_config(tiny_model_dir, out, updates=3, num_envs=3), progress=False)
+        with pytest.raises(ValueError, match=r"num_envs=2 \(now 3\); resume it with those"):
+            other.train(resume=True)
+    assert [row["update"] for row in read_log(out)] == [1, 2]  # nothing lost
 
 
 def _trainable(trainer):

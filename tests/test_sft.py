@@ -247,6 +247,10 @@ def test_scratch_run_saves_a_loadable_model_and_resumes(dataset, tmp_path):
     config.max_steps = 4
     resumed = train_sft(config, resume=True, progress=False)
     assert resumed["steps"] == 4
+    config.max_steps, config.batch_size = 6, 8  # longer is fine; other batches are not
+    with pytest.raises(ValueError, match=r"batch_size=4 \(now 8\); resume it with those"):
+        train_sft(config, resume=True, progress=False)
+    config.batch_size = 4
     agent = LLMAgent(TransformersBackend(out), "dynamic", temperature=1.0)
     from dynplan_gym.crafter_env import DynPlanCrafterEnv
 
