@@ -58,13 +58,10 @@ def difference(
         raise ValueError("a difference needs at least one episode on each side")
     base_mean, base_se = mean_and_se([v for _, v in baseline])
     cand_mean, cand_se = mean_and_se([v for _, v in candidate])
-    by_seed = dict(baseline)
-    paired = (
-        len(by_seed) == len(baseline) == len(candidate) > 1
-        and set(by_seed) == {s for s, _ in candidate}
-        and len({s for s, _ in candidate}) == len(candidate)
-    )
+    seeds = sorted(s for s, _ in baseline)
+    paired = len(set(seeds)) == len(seeds) > 1 and seeds == sorted(s for s, _ in candidate)
     if paired:
+        by_seed = dict(baseline)
         gap, se = mean_and_se([v - by_seed[s] for s, v in candidate])
     else:
         gap, se = cand_mean - base_mean, math.hypot(base_se, cand_se)
