@@ -517,6 +517,10 @@ class Policy:
         x, y = cell
         return int(self.m.terrain[x, y]) if 0 <= x < WORLD[0] and 0 <= y < WORLD[1] else ID["lava"]
 
+    def _passable(self, cell) -> bool:
+        """A path may cross `cell`: remembered walkable ground."""
+        return self._terrain(cell) in WALKABLE
+
     def _occupied(self) -> set:
         return {c for cells in self.m.visible.values() for c in cells}
 
@@ -548,7 +552,7 @@ class Policy:
             cell = queue.popleft()
             for d in DIRECTIONS:
                 nxt = _add(cell, d)
-                if nxt in seen or self._terrain(nxt) not in WALKABLE or nxt in occupied:
+                if nxt in seen or not self._passable(nxt) or nxt in occupied:
                     continue
                 seen[nxt] = d if cell == self.pos else seen[cell]
                 if nxt in goals:

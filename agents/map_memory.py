@@ -56,10 +56,17 @@ class MapMemory:
     def nearest_out_of_view(self, kinds: Iterable[str]) -> list[tuple[str, str]]:
         """(kind, location) of the nearest remembered cell of each kind not in view now,
         nearest first (ties: the first cell in x-major order); kinds never seen are left out."""
-        if self.pos is None:
-            return []
         from dynplan_gym.text_observation import describe_offset
 
+        return [
+            (name, describe_offset(x - self.pos[0], y - self.pos[1], False))
+            for name, (x, y) in self.nearest_cells_out_of_view(kinds)
+        ]
+
+    def nearest_cells_out_of_view(self, kinds: Iterable[str]) -> list[tuple[str, tuple[int, int]]]:
+        """(kind, cell) behind `nearest_out_of_view`: the cells the prompt's lines name."""
+        if self.pos is None:
+            return []
         ids = _semantic_ids()[0]
         wanted = [(name, ids[name]) for name in kinds if ids[name] not in self._in_view]
         if not wanted:
@@ -77,6 +84,5 @@ class MapMemory:
             if not len(mine):
                 continue
             best = mine[np.argmin(distances[mine])]
-            dx, dy = int(xs[best] - self.pos[0]), int(ys[best] - self.pos[1])
-            found.append((int(distances[best]), name, describe_offset(dx, dy, False)))
-        return [(name, location) for _, name, location in sorted(found)]
+            found.append((int(distances[best]), name, (int(xs[best]), int(ys[best]))))
+        return [(name, cell) for _, name, cell in sorted(found)]

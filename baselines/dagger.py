@@ -97,6 +97,12 @@ def _checked_inputs(config: DaggerConfig):
             "which no one can write for the student's states: expected expert plans or "
             "never-plan data"
         )
+    if data_config.actor == "executor":
+        raise ValueError(
+            f"{config.data}'s actions carry out the plan in force (--actor executor); DAgger "
+            "labels with the expert's own plans and cannot yet label a student's states under "
+            "the student's plans: expected expert, sb3 or never-plan data"
+        )
     if card_prompt(_student(config.model)) != card.get("prompt"):
         raise ValueError(
             f"{config.model} was not prompted as {config.data}'s samples are: expected the SFT "

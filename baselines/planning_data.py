@@ -10,9 +10,13 @@ trajectory the generator draws:
     by weights;
   * a plan style (`PLAN_STYLES`): the same plan written as numbered steps, a checklist, a
     reason then steps, ... so a model learns to plan, not a template.
-Who acts is a choice too (`actor`): the expert, or a trained policy (`sb3:POLICY`) whose
+Who acts is a choice too (`actor`): the expert, a trained policy (`sb3:POLICY`) whose
 sampled actions become the answers while the expert, its memory following the player, writes
-the plans; `noise` plays random actions now and then and keeps the actor's answer (DART).
+the plans, or `executor`: the expert writes plans on the schedule and
+`agents.prompt_executor.PromptExecutor` carries out the plan *in force* (stale or not) from what
+the prompt shows, so the plan is what the next actions depend on; `noise` plays random actions
+now and then and keeps the actor's answer (DART). `hide_plans` writes the same trajectories
+with no plans in prompts or answers: the never-plan control of a plan-following dataset.
 Whose plans (`plans`, Crafter): the expert's intent, or `hindsight` plans that name the
 achievements the player goes on to unlock (`hindsight_plan`), so a plan says what the actions
 that follow it do.
@@ -32,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.parser import PLAN_CLOSE, PLAN_OPEN
+from agents.prompt_executor import PromptExecutor
 from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig, answer_text
 from agents.strategy import PlanMode, Strategy
 from dynplan_gym import CRAFTER_ENV_ID, POGS_ENV_ID, POGS_HARD_ENV_ID, env_family
@@ -68,6 +73,7 @@ PLAN_STYLES: dict[str, Callable[[str, str], str]] = {
 }
 SCHEDULES = ("every", "dynamic", "always", "never")
 PLAN_SOURCES = ("expert", "hindsight")
+ACTORS = ("expert", "executor")  # besides sb3:POLICY
 HINDSIGHT_HORIZON = 50  # steps a hindsight plan looks ahead
 HINDSIGHT_EXPLORE = ("Explore to find new resources.", "explore")  # nothing unlocked ahead
 # how a hindsight plan names an achievement (others: "collect_wood" -> "Collect wood")
@@ -77,6 +83,7 @@ HINDSIGHT_WORDING = {
     "place_plant": "Plant a sapling",
     "eat_plant": "Eat a ripe plant",
 }
+ALTERNATIVE_PLAN = "{goal} now, before anything else."  # a plan that `alternatives` draws
 DATA_ENVS = {"crafter": CRAFTER_ENV_ID, "pogs": POGS_ENV_ID, "pogs-hard": POGS_HARD_ENV_ID}
 
 
@@ -100,9 +107,16 @@ class DataConfig:
     instruction: bool = True  # the system message (`PromptConfig`)
     view_grid: bool = False  # Crafter: the window drawn as characters (`PromptConfig`)
     env: str = "crafter"  # a key of DATA_ENVS
-    # who acts (Crafter): the expert, or a trained policy (`sb3:NAME|DIR`) whose sampled actions
-    # become the answers while the expert, following along, still writes the plans
+    # who acts (Crafter): the expert, a trained policy (`sb3:NAME|DIR`) whose sampled actions
+    # become the answers while the expert, following along, still writes the plans, or
+    # `executor`: the plan in force carried out from what the prompt shows
     actor: str = "expert"
+    # the same trajectories written without plans (prompts and answers): a never-plan control
+    hide_plans: bool = False
+    # executor data: the chance a new plan names another subgoal the rules allow now instead of
+    # the expert's (`agents.gate.feasible_subgoals`), so the plan, not the state, says what
+    # the next actions do
+    alternatives: float = 0.0
     # DART: the chance a step plays a random action instead; the answer stays the actor's
     noise: float = 0.0
     # who writes the plans (Crafter): the expert, or `hindsight` (what the player unlocks next)
@@ -150,14 +164,21 @@ class DataConfig:
         self.prompt_config()  # checks the prompt's settings
         if not 0.0 <= self.noise < 1.0 or (self.noise and self.family != "crafter"):
             raise ValueError(f"--noise must be in [0, 1) (Crafter only), got {self.noise}")
-        if self.actor != "expert":
+        if self.actor not in ACTORS:
             if not self.actor.startswith("sb3:") or self.family != "crafter":
                 raise ValueError(
-                    f"--actor must be expert or (Crafter) sb3:POLICY, got {self.actor!r}"
+                    f"--actor must be expert or (Crafter) executor or sb3:POLICY, "
+                    f"got {self.actor!r}"
                 )
             from agents.sb3_agent import resolve_policy_dir
 
             resolve_policy_dir(self.actor.split(":", 1)[1])  # one clear line if unknown
+        if self.actor == "executor" and (self.family != "crafter" or self.plans != "expert"):
+            raise ValueError("--actor executor carries out the expert's plans (Crafter only)")
+        if not 0.0 <= self.alternatives < 1.0 or (self.alternatives and self.actor != "executor"):
+            raise ValueError(
+                f"--alternatives must be in [0, 1) (with --actor executor), got {self.alternatives}"
+            )
         if self.plans not in PLAN_SOURCES or (self.plans != "expert" and self.family != "crafter"):
             raise ValueError(f"--plans must be expert or (Crafter) hindsight, got {self.plans!r}")
         if self.hindsight_goals < 1:
@@ -197,6 +218,8 @@ def data_command(config: DataConfig) -> str:
         + ("" if config.instruction else " --no-instruction")
         + (" --view-grid" if config.view_grid else "")
         + ("" if config.actor == "expert" else f" --actor {config.actor}")
+        + (" --hide-plans" if config.hide_plans else "")
+        + (f" --alternatives {config.alternatives:g}" if config.alternatives else "")
         + (f" --noise {config.noise:g}" if config.noise else "")
         + ("" if config.plans == "expert" else f" --plans {config.plans}")
         + (
@@ -233,6 +256,20 @@ def hindsight_plan(events: list[list[str]], step: int, most: int) -> tuple[str, 
         return HINDSIGHT_EXPLORE
     sentences = (HINDSIGHT_WORDING.get(name, goal_text(name).capitalize()) for name in goals)
     return " ".join(f"{words}." for words in sentences), goals[0]
+
+
+def alternative_plan(decision, info: dict, rng: np.random.Generator):
+    """`decision` with its plan naming a subgoal the rules allow now other than its own
+    (drawn uniformly; kept when there is none)."""
+    from agents.gate import feasible_subgoals
+
+    own = decision.meta["subgoal"]
+    others = [s for s in feasible_subgoals(info["inventory"]) if s != own]
+    if not others:
+        return decision
+    subgoal = others[int(rng.integers(len(others)))]
+    plan = ALTERNATIVE_PLAN.format(goal=goal_text(subgoal).capitalize())
+    return replace(decision, plan=plan, meta={**decision.meta, "subgoal": subgoal, "plan": plan})
 
 
 def expert_answer(decision, plan_now: bool, style: str, family: str) -> tuple[str, str]:
@@ -298,6 +335,7 @@ def generate(
     counts: Counter = Counter()
     plan_tokens: list[int] = []
     per_schedule: dict[str, list[int]] = {}
+    unlocked: list[int] = []
     played = ordered_map(_trajectory, jobs, workers, ray)
     with open(out / "samples.jsonl", "w") as f:
         bar = tqdm(played, total=len(jobs), desc="expert trajectories", disable=not progress)
@@ -305,6 +343,7 @@ def generate(
             jobs, bar, strict=True
         ):
             f.write(lines)
+            unlocked.append(trajectory_counts.pop("unlocked"))
             counts.update(trajectory_counts)
             plan_tokens += tokens
             per_schedule.setdefault(schedule.split(":")[0], []).append(planned)
@@ -323,9 +362,20 @@ def generate(
         },
         "styles": {s: counts[f"style:{s}"] for s in config.styles},
         "schedules": {s: len(v) for s, v in per_schedule.items()},
+        # how well the teacher played (Crafter: progression, unlocked / 22; POGS: success)
+        "teacher": _teacher_score(unlocked, config.family),
     }
     (out / "card.json").write_text(json.dumps(card, indent=1))
     return card
+
+
+def _teacher_score(unlocked: list[int], family: str) -> dict[str, float]:
+    """Mean and standard error of the teacher's per-episode score."""
+    from dynplan_gym.achievements import ACHIEVEMENTS
+
+    scores = np.array(unlocked, float) / (len(ACHIEVEMENTS) if family == "crafter" else 1)
+    sem = float(scores.std(ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else 0.0
+    return {"mean": float(scores.mean()), "sem": sem}
 
 
 @functools.lru_cache(maxsize=2)
@@ -358,7 +408,12 @@ def _act(config: DataConfig, expert, policy, obs: dict, info: dict, rng: np.rand
     """(the expert's decision with the actor's action, the action played): the noise may play
     another; the expert's memory follows what is played."""
     decision = expert.act([obs], [{**info, "slot": 0}])[0]
-    own = decision.action
+    return _play(config, expert, decision, decision.action, policy, obs, info, rng)
+
+
+def _play(config: DataConfig, expert, decision, own: int, policy, obs: dict, info: dict, rng):
+    """`_act` after the expert's decision, whose own action was `own` (the executor's may
+    have replaced it)."""
     decision = actor_decision(decision, policy, obs, info, rng)
     played = decision.action
     if config.noise and rng.random() < config.noise:
@@ -366,6 +421,11 @@ def _act(config: DataConfig, expert, policy, obs: dict, info: dict, rng: np.rand
     if played != own:
         expert.follow([played], [{**info, "slot": 0}])
     return decision, played
+
+
+def _unlocked(info: dict) -> int:
+    """Achievements unlocked so far (POGS's one: reach_target)."""
+    return sum(n > 0 for n in info["achievements"].values())
 
 
 def _episode_events(config: DataConfig, seed: int) -> list[list[str]]:
@@ -387,7 +447,8 @@ def _episode_events(config: DataConfig, seed: int) -> list[list[str]]:
 
 
 def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, list[int], int]:
-    """One expert episode as sample lines: (JSONL text, counts, plan token counts, plans)."""
+    """One expert episode as sample lines: (JSONL text, counts, plan token counts, plans);
+    `counts["unlocked"]`: the achievements (Crafter) or targets (POGS) the episode reached."""
     config, seed, schedule, style = job
     builder = PromptBuilder(config.prompt_config())
     env, expert = env_and_expert(config)
@@ -401,12 +462,14 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
     plan_tokens: list[int] = []
     plans = 0
     rng = np.random.default_rng([config.seed, seed])  # the actor's samples and the noise
-    policy = None if config.actor == "expert" else actor_policy(config.actor)
+    policy = actor_policy(config.actor) if config.actor.startswith("sb3:") else None
     events = _episode_events(config, seed) if config.plans == "hindsight" else None
+    executor = PromptExecutor(builder.config.remembered_kinds)
     goal_in_force = None
     while True:
         step = info["step"]
-        decision, played = _act(config, expert, policy, obs, info, rng)
+        memory.observe(obs, info)
+        decision = expert.act([obs], [{**info, "slot": 0}])[0]
         if events is not None:  # the plan names what the player unlocks next
             plan, goal = hindsight_plan(events, step, config.hindsight_goals)
             fresh = goal != goal_in_force or int(obs.get("plan_age", 0)) >= HINDSIGHT_HORIZON
@@ -415,21 +478,34 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
         mode = strategy.mode(step)
         if schedule == "dynamic":
             plan_now = plans_dynamically(decision, _health(info) < last_health, step)
+            # executor data: a plan (an alternative's too) lasts at most the longest interval
+            plan_now |= config.actor == "executor" and obs["plan_age"] >= config.k_range[1]
         else:
             plan_now = mode is PlanMode.REQUIRED
+        if plan_now and config.alternatives and rng.random() < config.alternatives:
+            decision = alternative_plan(decision, info, rng)
+        if plan_now:
+            goal_in_force = decision.meta["subgoal"]
+        own = decision.action
+        if config.actor == "executor":  # the plan in force, from what the prompt shows
+            decision = replace(decision, action=executor(obs, info, goal_in_force, memory.map))
+        decision, played = _play(config, expert, decision, own, policy, obs, info, rng)
         answer, plan = expert_answer(decision, plan_now, style, config.family)
-        memory.observe(obs, info)
-        prompt = builder.build(obs, step, memory, mode)
+        if config.hide_plans:  # the control: the same steps, no plan shown or written
+            answer = answer_text(decision.action, config.family)
+            mode = PlanMode.FORBIDDEN
+        shown = {**obs, "plan": ""} if config.hide_plans else obs
+        prompt = builder.build(shown, step, memory, mode)
         if plan:
             plans += 1
             plan_tokens.append(count_plan_tokens(plan))
-            goal_in_force = decision.meta["subgoal"]
+        subgoal = goal_in_force if config.actor == "executor" else decision.meta["subgoal"]
         meta = {
             "seed": seed,
             "step": step,
             "schedule": schedule,
             "style": style,
-            "subgoal": goal_text(decision.meta["subgoal"]),
+            "subgoal": goal_text(subgoal),
             "action": decision.action,
             "plan": plan,
         }
@@ -444,4 +520,5 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
         last_health = _health(info)
         obs, _, terminated, truncated, info = env.step({"action": played, "plan": plan})
         if terminated or truncated:
+            counts["unlocked"] = _unlocked(info)
             return "".join(lines), counts, plan_tokens, plans

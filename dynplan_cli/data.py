@@ -25,8 +25,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--actor",
         default="expert",
-        help="who picks the actions (Crafter): expert, or a trained policy sb3:NAME|DIR whose "
-        "sampled actions become the answers (the expert, following along, writes the plans)",
+        help="who picks the actions (Crafter): expert; executor (the expert plans on the "
+        "schedule, and the plan in force is carried out from what the prompt shows: actions "
+        "that depend on the plan); or a trained policy sb3:NAME|DIR whose sampled actions "
+        "become the answers (the expert, following along, writes the plans)",
+    )
+    parser.add_argument(
+        "--alternatives",
+        type=float,
+        default=0.0,
+        help="with --actor executor: the chance a new plan names another subgoal the rules "
+        "allow instead of the expert's (the plan, not the state, then says what comes next)",
+    )
+    parser.add_argument(
+        "--hide-plans",
+        action="store_true",
+        help="write the same trajectories with no plan in prompts or answers (the never-plan "
+        "control of an --actor executor dataset: its actions still follow the hidden plans)",
     )
     parser.add_argument(
         "--noise",
@@ -127,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
             view_grid=args.view_grid,
             env=args.env,
             actor=args.actor,
+            hide_plans=args.hide_plans,
+            alternatives=args.alternatives,
             noise=args.noise,
             **sizes,
         )

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The CPU recipe of the learned dynamic planner, end to end (`make learned`):
-#   data (the shipped sb3-ppo acts, the scripted expert writes the plans; prompts without the
-#   system message, which a scratch model learns nothing from) ->
+#   data (the scripted expert writes plans on every:K / dynamic schedules and the plan in force
+#   is carried out from what the prompt shows, so the actions depend on the plan; prompts
+#   without the system message, which a scratch model learns nothing from, and with the window
+#   drawn as a grid) ->
 #   SFT (scratch:small, with the loss on each sample's observation as well as its answer) ->
 #   optional DAgger rounds (the expert labels the student's own states; DAGGER_ROUNDS > 0) ->
 #   PPO with a planning cost, once per seed, keeping the run best on development seeds ->
 #   evaluation on other development seeds,
-# plus the control, side by side with it: the same model trained on never-plan data from the
-# same trajectories.
+# plus the control, side by side with it: the same model trained on the same trajectories with
+# the plans hidden (prompts and answers).
 # Every stage resumes: run it again after an interruption and finished stages are skipped.
 # Sizes are environment variables (defaults: the shipped checkpoints; times on 2 cores in the
 # model cards under agents/checkpoints/). Evaluation uses the development protocol: tuning
@@ -18,7 +20,8 @@ DYNPLAN=${DYNPLAN:-.venv/bin/dynplan}
 RUN=${RUN:-${DYNPLAN_HOME:-$HOME/.dynplan}/recipes/crafter-cpu}
 PROTOCOL=${PROTOCOL:-crafter-balrog-dev}
 TEXT=${TEXT:-balrog}  # the data's observation text: the one crafter-balrog(-dev) shows
-ACTOR=${ACTOR:-sb3:sb3-ppo}  # who acts in the data (expert: the scripted expert); the expert plans
+ACTOR=${ACTOR:-executor}  # who acts in the data (sb3:sb3-ppo: a policy that reads no plan)
+VIEW_GRID=${VIEW_GRID:-1}  # 1: prompts draw the window as a grid (what the executor acts on)
 TRAJECTORIES=${TRAJECTORIES:-192}  # episodes, whole (up to MAX_STEPS)
 MAX_STEPS=${MAX_STEPS:-1000}
 MODEL=${MODEL:-scratch:small}
@@ -39,12 +42,16 @@ EVAL_ENVS=${EVAL_ENVS:-10}
 PYTHON=${PYTHON:-$(dirname "$(command -v "$DYNPLAN")")/python}
 mkdir -p "$RUN"
 
-data() {  # $1: out, $2: schedules
-  local prompt=()
-  [ "$INSTRUCTION" = 1 ] || prompt=(--no-instruction)
-  [ -f "$RUN/$1/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
-    --max-steps "$MAX_STEPS" --schedules "$2" --text-options "$TEXT" --actor "$ACTOR" \
-    --out "$RUN/$1" "${prompt[@]}"
+SCHEDULES=every=1,dynamic=1  # the planner's data; the control's: the same, plans hidden
+
+data() {  # $1: out, then more `dynplan data` options
+  local out=$1 prompt=()
+  shift
+  [ "$INSTRUCTION" = 1 ] || prompt+=(--no-instruction)
+  [ "$VIEW_GRID" = 1 ] && prompt+=(--view-grid)
+  [ -f "$RUN/$out/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
+    --max-steps "$MAX_STEPS" --schedules "$SCHEDULES" --text-options "$TEXT" \
+    --actor "$ACTOR" --out "$RUN/$out" "${prompt[@]}" "$@"
 }
 sft() {  # $1: data, $2: out
   $DYNPLAN train sft --data "$RUN/$1" --model "$MODEL" --out "$RUN/$2" --resume \
@@ -103,7 +110,7 @@ rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core e
 }
 
 planner() {  # the learned dynamic planner: data, SFT, (DAgger,) PPO, evaluations
-  data data every=1,dynamic=1
+  data data
   sft data sft
   local student="$RUN/sft"
   if [ "$DAGGER_ROUNDS" -gt 0 ]; then
@@ -116,10 +123,26 @@ planner() {  # the learned dynamic planner: data, SFT, (DAgger,) PPO, evaluation
   evaluate learned-dynamic dynamic --model "$student"
   evaluate learned-dynamic+rl dynamic --model "$student" --adapter "$RUN/rl"
 }
-control() {  # the same trajectories with never-plan answers
-  data data-never never=1
+control() {  # the same trajectories, the plans hidden
+  data data-never --hide-plans
   sft data-never sft-never
   evaluate learned-never never --model "$RUN/sft-never"
+}
+
+information() {  # the plans' information: next-action accuracy on 1,000 held-out states of 8
+  # episodes (seeds from 15,000), the planner shown the plans against the control without them
+  data held-out --trajectories 8 --first-env-seed 15000
+  data held-out-never --trajectories 8 --first-env-seed 15000 --hide-plans
+  $DYNPLAN diagnose --model "$RUN/sft" --data "$RUN/held-out" --samples 1000 --no-progress \
+    --json "$RUN/diagnose-planner.json" >/dev/null &
+  $DYNPLAN diagnose --model "$RUN/sft-never" --data "$RUN/held-out-never" --samples 1000 \
+    --no-progress --json "$RUN/diagnose-control.json" >/dev/null &
+  side_by_side "dynplan diagnose" $(jobs -p)
+  "$PYTHON" -c 'import json, sys
+planner, control = (json.load(open(f))["accuracy"] for f in sys.argv[1:])
+print(f"plan information: planner {planner:.1%}, control {control:.1%}, "
+      f"difference {planner - control:+.1%} (1,000 held-out states)")' \
+    "$RUN/diagnose-planner.json" "$RUN/diagnose-control.json" | tee "$RUN/plan-information.txt"
 }
 
 if [ "$CONTROL" = 1 ]; then  # two lanes side by side, a core each (a small model uses one well)
@@ -130,6 +153,7 @@ if [ "$CONTROL" = 1 ]; then  # two lanes side by side, a core each (a small mode
   trap 'kill "$lane" 2>/dev/null || true' EXIT
   planner
   wait "$lane" || { echo "the never-plan control failed: see $RUN/control.log" >&2; exit 1; }
+  information
 else
   planner
 fi

@@ -55,6 +55,15 @@ MISTAKES = {
         "--trajectories must be >= 1",
     ),
     "bad schedules": (["data", "crafter", "--schedules", "often"], "--schedules must look like"),
+    "alternatives without the executor": (
+        ["data", "crafter", "--alternatives", "0.3", "--out", "{tmp}/d"],
+        "--alternatives must be in [0, 1) (with --actor executor)",
+    ),
+    "neither a model nor the probe to diagnose": (
+        ["diagnose", "--data", "{tmp}"],
+        "give --model M (a trained student) or --probe",
+    ),
+    "a missing dataset to probe": (["diagnose", "--probe", "--data", "{tmp}/d"], "not found"),
     "missing training data": (
         ["train", "sft", "--data", "/nonexistent", "--out", "{tmp}/s"],
         "/nonexistent not found",

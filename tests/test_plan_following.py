@@ -1,0 +1,178 @@
+"""Plans that carry the action: the executor teacher, the hidden-plan control, the probe."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.expert import UNKNOWN
+from agents.gate import feasible_subgoals
+from agents.prompt_executor import PromptExecutor
+from agents.prompts import EpisodeMemory, PromptBuilder
+from baselines.plan_probe import ProbeConfig, probe, without_plans
+from baselines.planning_data import ALTERNATIVE_PLAN, DataConfig, env_and_expert, generate
+from dynplan_cli import main
+
+EXECUTOR = {
+    "actor": "executor",
+    "view_grid": True,
+    "trajectories": 4,
+    "max_steps": 120,
+    "first_env_seed": 21_000,
+    "schedule_weights": {"every": 1, "dynamic": 1},
+}
+AGE = re.compile(r"Your current plan \(made (\d+) steps? ago\)")
+
+
+def _samples(path: Path) -> list[dict]:
+    return [json.loads(line) for line in (path / "samples.jsonl").read_text().splitlines()]
+
+
+def _walk(config: DataConfig, samples: list[dict]):
+    """(sample, obs, info, the prompt's memory) at each recorded step, replayed in the env."""
+    env, _ = env_and_expert(config)
+    for sample in samples:
+        meta = sample["meta"]
+        if meta["step"] == 0:
+            obs, info = env.reset(seed=meta["seed"])
+            memory = EpisodeMemory()
+        memory.observe(obs, info)
+        yield sample, obs, info, memory
+        obs, _, _, _, info = env.step({"action": meta["action"], "plan": meta["plan"]})
+
+
+def test_the_executor_carries_out_the_plan_in_force(tmp_path):
+    config = DataConfig(**EXECUTOR)
+    card = generate(config, tmp_path / "a", progress=False)
+    assert " --actor executor" in card["command"] and 0 < card["teacher"]["mean"] <= 1
+    samples = _samples(tmp_path / "a")
+    kinds = PromptBuilder(config.prompt_config()).config.remembered_kinds
+    executor = PromptExecutor(kinds)
+    differs = 0
+    for sample, obs, info, memory in _walk(config, samples):
+        subgoal = sample["meta"]["subgoal"].replace(" ", "_")
+        assert executor(obs, info, subgoal, memory.map) == sample["meta"]["action"]
+        others = {PromptExecutor(kinds)(obs, info, s, memory.map) for s in ("explore", "eat_cow")}
+        differs += sample["meta"]["action"] not in others
+    assert differs > 0.2 * len(samples)  # another plan would often have moved otherwise
+    main([*card["command"].split()[1:], "--out", str(tmp_path / "b"), "--no-progress"])
+    written = [(tmp_path / d / "samples.jsonl").read_bytes() for d in "ab"]
+    assert written[0] == written[1]
+
+
+def test_the_executor_knows_only_the_window_and_the_remembered_cells_the_prompt_names(tmp_path):
+    config = DataConfig(**{**EXECUTOR, "trajectories": 1})
+    generate(config, tmp_path, progress=False)
+    kinds = config.prompt_config().remembered_kinds
+    checked = 0
+    for sample, obs, info, memory in _walk(config, _samples(tmp_path)):
+        if sample["meta"]["step"] < 60:
+            continue
+        known = PromptExecutor(kinds).map_of(obs, info, memory.map).terrain != UNKNOWN
+        x, y = info["player_pos"]
+        window = np.zeros_like(known)
+        window[max(x - 4, 0) : x + 5, max(y - 3, 0) : y + 4] = True
+        named = {cell for _, cell in memory.map.nearest_cells_out_of_view(kinds)}
+        outside = {tuple(int(v) for v in c) for c in np.argwhere(known & ~window)}
+        assert outside == named and len(named) == len(memory.map.nearest_out_of_view(kinds))
+        checked += 1
+    assert checked > 20
+
+
+def test_hidden_plans_give_the_same_trajectories_with_no_plan_anywhere(tmp_path):
+    planner = generate(DataConfig(**EXECUTOR), tmp_path / "p", progress=False)
+    hidden = generate(DataConfig(**EXECUTOR, hide_plans=True), tmp_path / "h", progress=False)
+    assert hidden["command"] == planner["command"] + " --hide-plans"
+    plans, controls = _samples(tmp_path / "p"), _samples(tmp_path / "h")
+    key = [(s["meta"]["seed"], s["meta"]["step"], s["meta"]["action"]) for s in plans]
+    assert key == [(s["meta"]["seed"], s["meta"]["step"], s["meta"]["action"]) for s in controls]
+    assert any("<plan>" in s["messages"][-1]["content"] for s in plans)
+    assert any(AGE.search(s["messages"][-2]["content"]) for s in plans)
+    for sample in controls:
+        prompt, answer = sample["messages"][-2]["content"], sample["messages"][-1]["content"]
+        assert "<plan>" not in answer and not AGE.search(prompt)
+        assert prompt.endswith("Answer with the name of one action only.")
+
+
+def test_dynamic_executor_plans_last_at_most_the_longest_interval(tmp_path):
+    config = DataConfig(**{**EXECUTOR, "schedule_weights": {"dynamic": 1}, "max_steps": 200})
+    generate(config, tmp_path, progress=False)
+    found = (AGE.search(s["messages"][-2]["content"]) for s in _samples(tmp_path))
+    ages = [int(m.group(1)) for m in found if m]
+    assert ages and max(ages) <= config.k_range[1]
+
+
+def test_alternative_plans_name_other_subgoals_the_rules_allow(tmp_path):
+    config = DataConfig(**{**EXECUTOR, "alternatives": 0.5})
+    card = generate(config, tmp_path, progress=False)
+    assert card["command"].endswith(" --alternatives 0.5")
+    opening = ALTERNATIVE_PLAN.split("{goal}")[1]
+    alternatives = 0
+    for sample, _, info, _ in _walk(config, _samples(tmp_path)):
+        if opening in sample["meta"]["plan"]:
+            alternatives += 1
+            subgoal = sample["meta"]["subgoal"].replace(" ", "_")
+            assert subgoal in feasible_subgoals(info["inventory"])
+    assert alternatives >= 3
+    with pytest.raises(ValueError, match="--alternatives must be"):
+        DataConfig(alternatives=0.5, trajectories=2, max_steps=10)
+    with pytest.raises(ValueError, match="carries out the expert's plans"):
+        DataConfig(actor="executor", plans="hindsight", trajectories=2, max_steps=10)
+
+
+def _synthetic(rng: np.random.Generator, plan_decides: bool, n: int = 1600) -> list[dict]:
+    """Samples whose action is named by the plan in force (or drawn apart from it)."""
+    directions = ["north", "south", "east", "west"]
+    samples = []
+    for i in range(n):
+        goal = int(rng.integers(4))
+        action = goal if plan_decides else int(rng.integers(4))
+        noise = " ".join(rng.choice(["tree", "stone", "water", "grass"], 5))
+        prompt = (
+            f"Your current plan (made 2 steps ago):\nGo {directions[goal]}.\n\n"
+            f"Current observation (step {i % 50}):\nYou see: {noise}"
+        )
+        samples.append(
+            {
+                "messages": [
+                    {"role": "user", "content": prompt},
+                    {"role": "assistant", "content": "x"},
+                ],
+                "meta": {"seed": i // 50, "action": action},
+            }
+        )
+    return samples
+
+
+def test_the_probe_finds_information_only_where_the_plan_decides_the_action():
+    rng = np.random.default_rng(0)
+    config = ProbeConfig(epochs=6)
+    decided = probe(_synthetic(rng, True), config)
+    assert decided["with_plans"] > 0.9 and decided["information"] > 0.5
+    apart = probe(_synthetic(rng, False), config)
+    assert abs(apart["information"]) < 0.1
+    assert "Go north" not in without_plans(_synthetic(rng, True, 1)[0]["messages"][0]["content"])
+
+
+def test_the_probe_from_the_command_line(tmp_path, capsys):
+    config = DataConfig(**{**EXECUTOR, "trajectories": 3, "max_steps": 60})
+    generate(config, tmp_path, progress=False)
+    argv = ["diagnose", "--probe", "--data", str(tmp_path), "--json", str(tmp_path / "r.json")]
+    assert main(argv) == 0
+    assert "the plans' information" in capsys.readouterr().out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["information"] == pytest.approx(report["with_plans"] - report["without_plans"])
+
+
+def test_dagger_refuses_plan_following_data_it_cannot_label(tmp_path):
+    from baselines.configs import DaggerConfig
+    from baselines.dagger import _checked_inputs
+
+    generate(DataConfig(**{**EXECUTOR, "trajectories": 1, "max_steps": 10}), tmp_path / "d", False)
+    config = DaggerConfig(model="learned-never", data=str(tmp_path / "d"), out=str(tmp_path / "o"))
+    with pytest.raises(ValueError, match="carry out the plan in force"):
+        _checked_inputs(config)
