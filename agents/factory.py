@@ -64,6 +64,12 @@ def make_agent(
     from agents.specs import parse_spec
 
     parsed = parse_spec(spec, default_strategy)
+    if parsed.kind == "py":
+        from agents.user_agent import load_python_agent
+
+        if plans:
+            raise ValueError("plan files steer the project's Crafter agents, not py: agents")
+        return load_python_agent(parsed.target)
     if env == "pogs":
         if plans:
             raise ValueError("plan files steer Crafter agents; POGS takes none")

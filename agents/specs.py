@@ -9,6 +9,7 @@
                                         backend's --model, by default the embedded model)
     NAME                                a shipped LLM (`agents.models.CHECKPOINTS`) under a
                                         default strategy (`dynamic`; an actor's is `never`)
+    py:MODULE:CALLABLE                  your own agent (`agents.user_agent.load_python_agent`)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 SIMPLE = ("random", "random-walk", "expert")
 EXPECTED = (
     "random, random-walk, expert, gate:never|every:K|<gate>, sb3:<policy>, "
-    "llm:<strategy>[@<model>] or a shipped LLM name"
+    "llm:<strategy>[@<model>], a shipped LLM name or py:<module>:<callable>"
 )
 
 
@@ -26,8 +27,8 @@ EXPECTED = (
 class Spec:
     """A parsed agent spec."""
 
-    kind: str  # random, random-walk, expert, gate, sb3 or llm
-    target: str | None = None  # gate: schedule or policy; sb3: policy; llm: strategy
+    kind: str  # random, random-walk, expert, gate, sb3, llm or py
+    target: str | None = None  # gate: schedule or policy; sb3: policy; llm: strategy; py: where
     model: str | None = None  # llm: the model the spec names, if any
 
     @property
@@ -45,7 +46,7 @@ def parse_spec(text: str, default_strategy: str = "dynamic") -> Spec:
     if text in SIMPLE:
         return Spec(text)
     kind, colon, rest = text.partition(":")
-    if colon and kind in ("gate", "sb3"):
+    if colon and kind in ("gate", "sb3", "py"):
         if not rest:
             raise ValueError(f"{kind}: needs what follows it; expected {EXPECTED}")
         return Spec(kind, rest)

@@ -34,7 +34,8 @@ MODEL=${MODEL:-smollm2-135m}  # an embedded model or HF directory (LoRA), or scr
 DEVICE=${DEVICE:-auto}
 SLUG=$(basename "$MODEL" | tr -c 'A-Za-z0-9._\n-' '-')
 RUN=${RUN:-${DYNPLAN_HOME:-$HOME/.dynplan}/recipes/crafter-gpu-$SLUG}
-ACTOR=${ACTOR:-sb3:sb3-ppo}  # who acts in the data, as in make learned (README: "Who acts")
+ACTOR=${ACTOR:-executor}  # who acts in the data, as in make learned: the plan in force, carried out
+VIEW_GRID=${VIEW_GRID:-1}  # 1: prompts draw the window as a grid (what the executor acts on)
 TRAJECTORIES=${TRAJECTORIES:-64}
 MAX_STEPS=${MAX_STEPS:-400}
 SFT_STEPS=${SFT_STEPS:-800}
@@ -60,7 +61,8 @@ card() {  # $1: a card.json, $2: a Python expression of its contents `c`
 }
 
 prompt=()
-[ "$INSTRUCTION" = 1 ] || prompt=(--no-instruction)
+[ "$INSTRUCTION" = 1 ] || prompt+=(--no-instruction)
+[ "$VIEW_GRID" = 1 ] && prompt+=(--view-grid)
 [ -f "$RUN/data/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
   --max-steps "$MAX_STEPS" --schedules every=1,dynamic=1 --text-options "$TEXT" --actor "$ACTOR" \
   --out "$RUN/data" "${prompt[@]}"

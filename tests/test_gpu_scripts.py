@@ -102,7 +102,8 @@ def test_learned_gpu_recipe_runs_end_to_end_then_resumes(tiny_model_dir, tmp_pat
     assert sft["kind"] == "lora-adapter" and sft["steps"] == 2
     # make learned's levers: a loss on the observation, no system message
     assert sft["config"]["prompt_loss_weight"] == 1 and not sft["prompt"]["instruction"]
-    assert sft["data"]["config"]["actor"] == "sb3:sb3-ppo"  # as make learned's data
+    assert sft["data"]["config"]["actor"] == "executor"  # as make learned's data
+    assert sft["prompt"]["view_grid"]
     assert rl["updates"] == 1 and rl["config"]["adapter"] == str(run / "sft")
     agent = f"{tiny_model_dir.name}-gpu-dynamic+rl"
     result = json.loads((run / f"eval-crafter-quick-{agent}/result.json").read_text())
@@ -118,9 +119,6 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
         "TRAJECTORIES": "2",
         "MAX_STEPS": "15",
         "SFT_STEPS": "2",
-        "DAGGER_ROUNDS": "1",
-        "DAGGER_EPISODES": "2",
-        "DAGGER_STEPS": "2",
         "RL_UPDATES": "1",
         "RL_ENVS": "2",
         "RL_STEPS": "2",
@@ -136,15 +134,19 @@ def test_learned_cpu_recipe_runs_end_to_end_then_resumes(tmp_path):
     never = [json.loads(line) for line in (run / "data-never/samples.jsonl").open()]
     assert never and not any(s["meta"]["plan"] for s in never)
     planned = [json.loads(line) for line in (run / "data/samples.jsonl").open()]
-    assert any(s["meta"]["plan"] for s in planned)  # the expert's plans ...
+    assert any(s["meta"]["plan"] for s in planned)  # the expert's plans, carried out ...
     assert [s["meta"]["action"] for s in planned] == [s["meta"]["action"] for s in never]
     card = json.loads((run / "data/card.json").read_text())
-    assert card["config"]["actor"] == "sb3:sb3-ppo"  # ... beside the shipped policy's actions
+    assert card["config"]["actor"] == "executor"  # ... and hidden from the control's prompts
+    assert json.loads((run / "data-never/card.json").read_text())["config"]["hide_plans"]
     assert all([m["role"] for m in s["messages"]] == ["user", "assistant"] for s in never)
     sft = json.loads((run / "sft/card.json").read_text())
     assert sft["config"]["prompt_loss_weight"] == 1 and sft["prompt"]["instruction"] is False
-    student = run / "dagger/round-1/model"  # SFT, then a DAgger round, then PPO
-    assert json.loads((student / "card.json").read_text())["config"]["model"] == str(run / "sft")
+    assert sft["prompt"]["view_grid"]
+    student = run / "sft"
+    # the plans' information: planner and control on the same held-out states
+    information = (run / "plan-information.txt").read_text()
+    assert information.startswith("plan information: planner ") and "control" in information
     # PPO once per seed (0 and 1); `rl` links the run that played best on the selection seeds
     selection = json.loads((run / "rl-selection.json").read_text())
     assert selection["protocol"] == "crafter-smoke"
