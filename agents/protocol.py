@@ -1,4 +1,5 @@
-"""The contract between agents and the episode runner (DESIGN.md, "Agents").
+"""The contract between agents and the episode runner (docs/architecture.md, "The Agent
+protocol").
 
 Agents are batched: one `act` call per step decides for every running episode.
 """

@@ -1,4 +1,4 @@
 """Training for dynplan-gym agents (synthetic planning data, SFT, RL with planning costs, PPO).
 
-Arrives with the training issues; see DESIGN.md ("The parts").
+See docs/architecture.md for where this layer sits, and docs/training.md.
 """

@@ -3,8 +3,8 @@
 Each step the agent hands in an action and, optionally, a new plan (text). A non-empty plan
 replaces the plan in force and is charged `per_plan + per_token * tokens(plan)`, which is taken
 off the reward; the plan in force and its age (steps taken since it was handed in: 1 in the
-observation that step returns) stay in the observation. See DESIGN.md
-("Environment") for the contract and `dynplan_gym.plan_cost` for the default costs.
+observation that step returns) stay in the observation. See docs/architecture.md
+and docs/environments/crafter.md for the contract and `dynplan_gym.plan_cost` for the default costs.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The shared evaluation protocol, metrics, result store and rendering.
 
-Arrives with the evaluation issue; the metric definitions it will use already live in
-`dynplan_gym.achievements`. See DESIGN.md ("Leaderboard").
+The metric definitions live in `dynplan_gym.achievements`. See docs/architecture.md (the data
+flow of an evaluation) and docs/evaluation.md.
 """

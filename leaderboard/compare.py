@@ -5,7 +5,7 @@ per-episode scores, seed by seed, has a smaller standard error than the two mean
 together (how hard a world is cancels out). `difference` pairs the episodes by seed when both
 evaluations played exactly the same seeds, and otherwise falls back to the unpaired standard
 error (the two means' errors added in quadrature). A difference counts only beyond 2 s.e.
-(DESIGN.md). `dynplan compare BASELINE CANDIDATE` prints `compare_results`.
+(docs/architecture.md). `dynplan compare BASELINE CANDIDATE` prints `compare_results`.
 """
 
 from __future__ import annotations
