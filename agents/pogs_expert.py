@@ -109,7 +109,7 @@ def report(env_id: str, seeds: range) -> dict[str, float]:
     }
 
 
-if __name__ == "__main__":  # python -m agents.pogs_expert: the README's numbers
+if __name__ == "__main__":  # python -m agents.pogs_expert: the numbers of docs/environments/pogs.md
     for env_id in ("DynPlanPOGS-v0", "DynPlanPOGS-Hard-v0"):
         stats = report(env_id, range(100, 300))
         print(env_id, ", ".join(f"{k} {m} ± {s}" for k, (m, s) in stats.items()))

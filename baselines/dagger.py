@@ -1,8 +1,9 @@
 """DAgger for the learned planner (`dynplan train dagger`): the student plays, the expert labels.
 
 Behaviour cloning learns from the expert's states alone; played, the student's own mistakes
-lead it to states the expert never showed it, and it dies when random does (README, "What
-limits the student"). DAgger (Ross, Gordon and Bagnell, 2011) trains on the student's states.
+lead it to states the expert never showed it, and it dies when random does
+(docs/results/learned-planner.md, "What limits the student"). DAgger (Ross, Gordon and
+Bagnell, 2011) trains on the student's states.
 Each round:
   1. the current student plays `episodes` Crafter episodes (sampled, under `dynamic`; under
      `never`, and labelled without plans, when its data had only never-plan answers) and the

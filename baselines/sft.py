@@ -297,9 +297,9 @@ def compile_elementwise(model) -> None:
     element-wise work between the matrix products (the norms in float32, SiLU, the gate's
     product; `gpu_check --profile` on an H200); compiled, each module runs as a few fused
     kernels and keeps fewer activations, so larger batches fit. It pays where the GPU, not the
-    launching of kernels, is the bound (README, "On a GPU"). The layers share one compiled
-    graph (shapes are dynamic: batches differ in length). Attention stays eager: it reads the
-    shared prefix's cache."""
+    launching of kernels, is the bound (docs/results/learned-planner.md, "On a GPU"). The layers
+    share one compiled graph (shapes are dynamic: batches differ in length). Attention stays
+    eager: it reads the shared prefix's cache."""
     decoder = model.get_decoder()
     for layer in decoder.layers:
         for part in (layer.input_layernorm, layer.post_attention_layernorm, layer.mlp):

@@ -47,7 +47,7 @@ RL_ENVS=${RL_ENVS:-64}
 RL_STEPS=${RL_STEPS:-16}
 PROTOCOL=${PROTOCOL:-crafter-balrog}
 TEXT=${TEXT:-balrog}  # the data's observation text: the one crafter-balrog shows
-# make learned's two levers (README, "What limits the student"): a loss on each sample's own
+# make learned's two levers (docs/results/learned-planner.md, "What limits the student"): a loss on each sample's own
 # observation, and prompts without the ~600-token system message.
 PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observation (0: none)
 INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message

@@ -59,7 +59,7 @@ def test_the_expert_and_random_play_a_pogs_protocol_to_valid_results(pogs_result
     random = compute_metrics(pogs_results["random"].episodes)
     assert expert.episodes == random.episodes == 100
     assert expert.progression == 100.0 and expert.return_mean > 99  # all reached, few plans
-    assert 8 < expert.length_mean < 20  # the hard variant: ~13.6 steps (README)
+    assert 8 < expert.length_mean < 20  # the hard variant: ~13.6 steps (docs/environments/pogs.md)
     assert random.progression < 20 and random.return_mean < 0  # mostly invalid moves
     walk = pogs_results["random-walk"].episodes
     assert all(e.task_return in (0.0, 100.0) for e in walk)  # never an invalid move
