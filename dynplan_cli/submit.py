@@ -13,6 +13,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also add it to leaderboard/submissions/ and re-render its README",
     )
     parser.add_argument(
+        "--verify",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="replay every episode from the trajectories.jsonl beside the result and refuse "
+        "what the replay contradicts (default: on with --to-repo)",
+    )
+    parser.add_argument(
         "--db", default=None, help="SQLite file (default <data dir>/leaderboard.sqlite)"
     )
     parser.add_argument(
@@ -28,11 +35,20 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         row, new, copied = submit(
-            args.result, Store(args.db), args.to_repo, args.max_bytes or MAX_RESULT_BYTES
+            args.result,
+            Store(args.db),
+            args.to_repo,
+            args.max_bytes or MAX_RESULT_BYTES,
+            verify=args.verify,
         )
     except ValueError as err:
         raise SystemExit(f"dynplan submit: rejected: {err}") from None
-    print(f"accepted as #{row}" + ("" if new else " (already on the leaderboard)"))
+    replayed = args.to_repo if args.verify is None else args.verify
+    print(
+        f"accepted as #{row}"
+        + (" (verified by replay)" if replayed else "")
+        + ("" if new else " (already on the leaderboard)")
+    )
     if copied:
         from leaderboard.repository import write_repository_readme
 

@@ -159,10 +159,21 @@ class Store:
 
 
 def submit(
-    path: str | Path, store: Store, to_repo: bool = False, max_bytes: int = MAX_RESULT_BYTES
+    path: str | Path,
+    store: Store,
+    to_repo: bool = False,
+    max_bytes: int = MAX_RESULT_BYTES,
+    verify: bool | None = None,
 ) -> tuple[int, bool, Path | None]:
-    """Validate a result file and store it; with `to_repo`, also add it to the repository."""
+    """Validate a result file and store it; with `to_repo`, also add it to the repository.
+    `verify` (default: with `to_repo`) first replays every episode from the
+    `trajectories.jsonl` beside the file (`leaderboard.verify`) and refuses what it contradicts."""
     result = load_result_file(path, max_bytes)
+    if to_repo if verify is None else verify:
+        from leaderboard.runner import TRAJECTORIES
+        from leaderboard.verify import verify as replay
+
+        replay(result, Path(path).parent / TRAJECTORIES)
     copied = None
     if to_repo:
         copied = add_to_repository(result)
