@@ -15,6 +15,7 @@ it, with its age, in the observation. Options model the paper's other costs:
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Protocol, runtime_checkable
 
 import gymnasium as gym
@@ -111,7 +112,7 @@ class PlanGate(gym.Wrapper):
 
     def step(self, action):
         plan, idle, label = self.rules.step(
-            int(action) == REPLAN, self.planner, self._obs, self._info, self.np_random
+            _replans(action), self.planner, self._obs, self._info, self.np_random
         )
         move = NOOP if idle else int(self.executor(self._obs, self._info, self.rules.plan))
         self._obs, reward, terminated, truncated, info = self.env.step(
@@ -119,3 +120,12 @@ class PlanGate(gym.Wrapper):
         )
         self._info = info
         return self._obs, reward, terminated, truncated, {**info, "gate": label}
+
+
+def _replans(action: Any) -> bool:
+    """The gate's decision: 0 keeps the plan in force, 1 replans; anything else is refused."""
+    if isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu":
+        action = action.item()
+    if isinstance(action, bool) or not isinstance(action, numbers.Integral) or action not in (0, 1):
+        raise ValueError(f"the gate's action is 0 (keep the plan) or 1 (replan), got {action!r}")
+    return action == REPLAN

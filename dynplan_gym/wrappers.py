@@ -150,7 +150,7 @@ class DiscreteActions(gym.ActionWrapper):
         self.action_space = spaces.Discrete(NUM_ACTIONS)
 
     def action(self, action: Any) -> dict[str, Any]:
-        return {"action": int(action), "plan": ""}
+        return {"action": action, "plan": ""}  # the env refuses what is not an action index
 
 
 def semantic_env(**env_kwargs: Any) -> gym.Env:

@@ -255,3 +255,12 @@ def test_an_llm_planner_drives_the_experts_executor_through_any_backend(tiny_bac
     assert info["new_plan"] and info["plan_tokens"] > 0
     with pytest.raises(ValueError, match="strategy always"):
         LLMPlanner(LLMAgent(scripted, "never"))
+
+
+@pytest.mark.parametrize("action", [-1, 2, 17, -5.5, "0", 1.9, True, "1", None])
+def test_the_gate_refuses_what_is_not_keep_or_replan(action):
+    env = make_gate_env(features=False)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"0 \(keep the plan\) or 1 \(replan\)"):
+        env.step(action)
+    env.step(np.int64(1))  # what SB3 hands in

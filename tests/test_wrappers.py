@@ -119,3 +119,14 @@ def test_bad_sb3_settings_get_one_clear_line(capsys, tmp_path):
         from agents.factory import make_agent
 
         make_agent("sb3:nowhere")
+
+
+@pytest.mark.parametrize("action", [3.9, True, "4", -1, 17])
+def test_the_numeric_env_refuses_what_is_not_an_action_index(action):
+    from dynplan_gym.wrappers import semantic_env
+
+    env = semantic_env()
+    env.reset(seed=0)
+    with pytest.raises((TypeError, ValueError), match="action must be"):
+        env.step(action)
+    env.step(np.int64(3))  # what SB3 hands in
