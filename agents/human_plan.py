@@ -85,11 +85,45 @@ def parse_plan_file(text: str, source: str = "<plans>") -> list[HumanPlan]:
     return plans
 
 
+SHIPPED = "plans:"  # `plans:NAME` names a plan file shipped in agents/data/plans/
+
+
+def shipped_plans() -> dict[str, Path]:
+    """The plan files that ship with the package, by name (`first_tools`, ...)."""
+    from importlib import resources
+
+    directory = Path(str(resources.files("agents").joinpath("data/plans")))
+    return {path.stem: path for path in sorted(directory.glob("*.txt"))}
+
+
+def plan_file(spec: str | Path) -> Path:
+    """The plan file `spec` names: `plans:NAME` (shipped) or a path to one."""
+    text = str(spec)
+    if text.startswith(SHIPPED):
+        shipped = shipped_plans()
+        name = text[len(SHIPPED) :]
+        if name not in shipped:
+            raise ValueError(f"no shipped plan file {text!r}; expected plans:{'|'.join(shipped)}")
+        return shipped[name]
+    path = Path(spec)
+    if not path.is_file():
+        names = ", ".join(f"plans:{name}" for name in shipped_plans())
+        raise ValueError(f"no plan file {text!r}; give a path to one, or a shipped one: {names}")
+    return path
+
+
+def plan_name(spec: str | Path) -> str:
+    """How a plan file reads in names: its stem (`plans:first_tools` -> first_tools)."""
+    text = str(spec)
+    return text[len(SHIPPED) :] if text.startswith(SHIPPED) else Path(text).stem
+
+
 class PlanFileSource:
-    """Plans from a plan file, released per episode as their triggers fire."""
+    """Plans from a plan file (a path, or `plans:NAME`), released per episode as their
+    triggers fire."""
 
     def __init__(self, path: str | Path) -> None:
-        path = Path(path)
+        path = plan_file(path)
         self.plans = parse_plan_file(path.read_text(), str(path))
         self._next: list[int] = []
 

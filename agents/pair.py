@@ -196,7 +196,7 @@ def _name(agent: Agent) -> str:
 
 def spec_label(spec: str) -> str:
     """How a planner or actor spec reads in names: a plan file as `plans:STEM`."""
-    if spec in ("none", "human") or spec.startswith("llm:") or _kind(spec):
+    if spec in ("none", "human") or spec.startswith(("llm:", "plans:")) or _kind(spec):
         return spec
     return f"plans:{Path(spec).stem}"
 
@@ -246,10 +246,10 @@ def make_planner(
         return ExpertPlannerAgent()
     if _kind(spec) in ("llm", "gate"):
         return _agent(spec, "dynamic", backend_options, temperature, seed)
-    if Path(spec).is_file():
-        from agents.human_plan import PlanFileSource
+    if spec.startswith("plans:") or Path(spec).is_file():
+        from agents.human_plan import PlanFileSource, plan_name
 
-        return SourcePlanner(PlanFileSource(spec), f"plans:{Path(spec).stem}")
+        return SourcePlanner(PlanFileSource(spec), f"plans:{plan_name(spec)}")
     raise ValueError(f"unknown planner {spec!r}; expected {PLANNER_SPECS}")
 
 

@@ -276,7 +276,7 @@ class SteeringConfig:
 
     out: str = "experiments/steering"
     actors: list[str] = field(default_factory=lambda: ["learned-dynamic-gpu", "expert"])
-    plans: str = "plans"  # a directory of plan files (every *.txt), or one file
+    plans: str = "shipped"  # the shipped plan files, a directory of them (*.txt), or one file
     protocol: str = "crafter-steering-dev"
     temperature: float = 1.0  # the LLM actor's sampling temperature
     num_envs: int = 10  # episodes in lockstep per run

@@ -51,7 +51,12 @@ def _slug(text: str) -> str:
 
 
 def plan_files(config: SteeringConfig) -> list[Path]:
-    """The plan files of `config.plans` (a directory's *.txt, sorted, or one file)."""
+    """The plan files of `config.plans` (`shipped`: every shipped one; a directory's *.txt,
+    sorted; or one file)."""
+    if config.plans == "shipped":
+        from agents.human_plan import shipped_plans
+
+        return list(shipped_plans().values())
     path = Path(config.plans)
     files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
     missing = [str(f) for f in files if not f.is_file()]

@@ -56,9 +56,22 @@ def main(argv: list[str] | None = None) -> int:
     return importlib.import_module(args._module).run(args)
 
 
+# an optional package -> the extra of `pip install dynplan-gym[EXTRA]` that brings it
+EXTRA_OF = {
+    **dict.fromkeys(("pydantic", "tqdm", "matplotlib"), "eval"),
+    **dict.fromkeys(
+        ("torch", "transformers", "tokenizers", "safetensors", "gguf", "peft", "httpx"), "llm"
+    ),
+    "accelerate": "llm",
+    "stable_baselines3": "rl",
+    "ray": "scale",
+}
+
+
 def cli() -> int:
     """The `dynplan` console script: `main`, where a user's mistake (a subcommand's one-line
-    refusal) is printed on stderr and exits with 2, argparse's code for bad usage."""
+    refusal) is printed on stderr and exits with 2, argparse's code for bad usage; a missing
+    optional package names the extra that brings it; Ctrl-C ends with one line and 130."""
     try:
         return main()
     except SystemExit as refusal:
@@ -66,6 +79,23 @@ def cli() -> int:
             print(refusal.code, file=sys.stderr)
             return 2
         raise
+    except KeyboardInterrupt:
+        print(
+            "dynplan: interrupted; what finished is kept (an evaluation or training run "
+            "continues with --resume and the same --out)",
+            file=sys.stderr,
+        )
+        return 130
+    except ModuleNotFoundError as missing:
+        top = (missing.name or "").split(".")[0]
+        if top not in EXTRA_OF:
+            raise
+        print(
+            f"dynplan: this command needs {top}, an optional dependency: "
+            f"pip install 'dynplan-gym[{EXTRA_OF[top]}]' (or dynplan-gym[all])",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

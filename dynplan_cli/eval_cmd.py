@@ -73,7 +73,9 @@ def agent_spec(
 ) -> dict:
     """What the result file records about the agent (`prompt`: an LLM's prompt config;
     `gate`: a gate agent's latency and noise)."""
-    plans = Path(args.plans).stem if args.plans and args.plans != "-" else args.plans
+    from agents.human_plan import plan_name
+
+    plans = plan_name(args.plans) if args.plans and args.plans != "-" else args.plans
     if args.actor:
         from agents.pair import spec_label
 
@@ -91,7 +93,7 @@ def agent_spec(
                 "prompt": prompt,
             },
         }
-        if Path(planner).is_file():
+        if planner.startswith("plans:") or Path(planner).is_file():
             spec["plans_file"] = planner
     else:
         spec = _single_agent_spec(args, prompt, gate)

@@ -21,7 +21,7 @@ STEERING_HELP = {
     "out": "where results.json, steering.png, the report and the runs go",
     "actors": "actors to steer: shipped LLM names, expert (the expert's executor), random, "
     "sb3:<policy>",
-    "plans": "a directory of plan files (every *.txt) or one plan file",
+    "plans": "shipped (the plan files that ship), a directory of plan files (*.txt) or one",
     "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
 }
 

@@ -10,7 +10,7 @@ from agents.human_plan import HumanPlanAgent, PlanFileSource, TerminalSource, pa
 from agents.llm_agent import LLMAgent
 from tests.test_llm_agent import ScriptedBackend, play
 
-PLANS = Path(__file__).resolve().parents[1] / "plans"
+PLANS = Path(__file__).resolve().parents[1] / "agents" / "data" / "plans"
 FILE = """# a comment
 @start
 Get wood.
@@ -93,3 +93,16 @@ def test_terminal_source_asks_every_k_steps():
     got = [source.next_plan(0, step, {}) for step in range(6)]
     assert got == ["Go north.", None, None, None, "Drink water.", None]
     assert len(asked) == 3 and "step 0" in asked[0]
+
+
+def test_shipped_plan_files_are_named_plans_colon_name():
+    from agents.human_plan import plan_file, plan_name, shipped_plans
+
+    shipped = shipped_plans()
+    assert {"first_tools", "iron_tools", "survival"} <= set(shipped)
+    assert plan_file("plans:iron_tools") == shipped["iron_tools"]
+    assert plan_name("plans:iron_tools") == "iron_tools" == plan_name(shipped["iron_tools"])
+    with pytest.raises(ValueError, match="expected plans:first_tools"):
+        plan_file("plans:nope")
+    with pytest.raises(ValueError, match="a shipped one: plans:first_tools"):
+        plan_file("no/such/file.txt")

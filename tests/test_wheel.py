@@ -62,3 +62,15 @@ def test_a_built_wheel_installs_and_runs_an_evaluation(tmp_path):
     assert "random on crafter-quick: progression" in out
     out = dynplan("leaderboard", "--protocol", "crafter-balrog", "--format", "md")
     assert "GPT-4o (published" in out  # the published rows travel with the package
+    assert "| expert |" in out  # and so do the repository board's submissions
+    out = dynplan(
+        "eval",
+        "--planner",
+        "plans:iron_tools",
+        "--actor",
+        "expert",
+        "--protocol",
+        "crafter-quick",
+        "--no-progress",
+    )
+    assert "plans:iron_tools > expert on crafter-quick" in out  # a shipped plan file
