@@ -213,3 +213,33 @@ def test_dynplan_serve_killed_mid_run(tiny_model_dir):
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def test_the_official_client_streams_the_same_answer(server):
+    """OpenAI's own Python client, non-streamed and streamed (server-sent events)."""
+    import openai
+
+    client = openai.OpenAI(base_url=server.url, api_key="unused", max_retries=0)
+    messages = [PROMPT[1]]
+    whole = client.chat.completions.create(
+        model="tiny", messages=messages, max_tokens=24, temperature=0
+    )
+    text = whole.choices[0].message.content
+    assert whole.usage.completion_tokens >= 1 and text
+    stream = client.chat.completions.create(
+        model="tiny",
+        messages=messages,
+        max_tokens=24,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    pieces = [c.choices[0].delta.content or "" for c in chunks if c.choices]
+    assert len(pieces) >= 2 and "".join(pieces) == text  # greedy: the same answer, in chunks
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == (
+        whole.choices[0].finish_reason
+    )
+    assert chunks[-1].usage.completion_tokens == whole.usage.completion_tokens
+    with pytest.raises(openai.NotFoundError, match="does not exist"):
+        client.chat.completions.create(model="gpt-4o", messages=messages, max_tokens=4)

@@ -3,8 +3,12 @@
 Endpoints: `POST /v1/chat/completions`, `GET /v1/models`, `GET /health`. Concurrent requests
 are gathered for up to `batch_wait` seconds (or `max_batch` requests) and answered with one
 batched `generate` call per set of identical decoding settings, so several evaluation workers
-share one model. Extensions as in vLLM: `continue_final_message` continues a final assistant
-message; `bad_words` lists strings to keep out of the answer.
+share one model. A request naming another model than the one served is refused (404, as
+OpenAI's API does). `stream: true` answers with server-sent events, as OpenAI's clients read
+them: a chunk with the role, the text in chunks, one with the finish reason (and, with
+`stream_options.include_usage`, the token counts), then `[DONE]`; the answer is decoded in the
+batch first, so the chunks arrive together. Extensions as in vLLM: `continue_final_message`
+continues a final assistant message; `bad_words` lists strings to keep out of the answer.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ class _Pending:
     prompt: list
     key: tuple  # (max_tokens, temperature, stop, banned)
     future: Future = field(default_factory=Future)
+
+
+STREAM_CHUNK_CHARS = 16  # how much of the answer one streamed chunk carries
 
 
 def parse_request(body: dict) -> tuple[list, tuple]:
@@ -196,31 +203,69 @@ class CompletionServer:
                 except (ValueError, RequestError) as err:
                     self._error(400, str(err), "invalid_request_error")
                     return
+                model = body.get("model")
+                if model is not None and model != server.model_name:
+                    self._error(
+                        404,
+                        f"The model `{model}` does not exist; this server serves "
+                        f"`{server.model_name}`",
+                        "invalid_request_error",
+                    )
+                    return
                 try:
                     out = server.submit(messages, key).result()
                 except Exception as err:
                     self._error(500, f"{type(err).__name__}: {err}", "server_error")
                     return
+                head = {
+                    "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+                    "created": int(time.time()),
+                    "model": server.model_name,
+                }
+                usage = {
+                    "prompt_tokens": out.prompt_tokens,
+                    "completion_tokens": out.completion_tokens,
+                    "total_tokens": out.prompt_tokens + out.completion_tokens,
+                }
+                if body.get("stream"):
+                    options = body.get("stream_options") or {}
+                    self._stream(head, out, usage if options.get("include_usage") else None)
+                    return
+                message = {"role": "assistant", "content": out.text}
+                choice = {"index": 0, "message": message, "finish_reason": out.finish_reason}
                 self._send(
                     200,
-                    {
-                        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-                        "object": "chat.completion",
-                        "created": int(time.time()),
-                        "model": server.model_name,
-                        "choices": [
-                            {
-                                "index": 0,
-                                "message": {"role": "assistant", "content": out.text},
-                                "finish_reason": out.finish_reason,
-                            }
-                        ],
-                        "usage": {
-                            "prompt_tokens": out.prompt_tokens,
-                            "completion_tokens": out.completion_tokens,
-                            "total_tokens": out.prompt_tokens + out.completion_tokens,
-                        },
-                    },
+                    {**head, "object": "chat.completion", "choices": [choice], "usage": usage},
                 )
+
+            def _stream(self, head: dict, out, usage: dict | None) -> None:
+                """The answer as server-sent events of `chat.completion.chunk`s."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                text = out.text
+                pieces = [
+                    text[i : i + STREAM_CHUNK_CHARS]
+                    for i in range(0, len(text), STREAM_CHUNK_CHARS)
+                ]
+                deltas = [{"role": "assistant", "content": ""}]
+                deltas += [{"content": piece} for piece in pieces]
+                chunks = [(delta, None) for delta in deltas] + [({}, out.finish_reason)]
+                for delta, finish in chunks:
+                    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+                    chunk = {**head, "object": "chat.completion.chunk", "choices": [choice]}
+                    self._event(chunk)
+                if usage is not None:
+                    self._event(
+                        {**head, "object": "chat.completion.chunk", "choices": [], "usage": usage}
+                    )
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+
+            def _event(self, payload: dict) -> None:
+                self.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
 
         return Handler
