@@ -51,8 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Arguments several subcommands take, checked once for all: dest -> (test, what is expected).
+ARGUMENT_RULES = {
+    "temperature": (lambda v: v >= 0, ">= 0"),
+    "seed": (lambda v: v >= 0, ">= 0"),
+    "agent_seed": (lambda v: v >= 0, ">= 0"),
+    "port": (lambda v: 0 <= v <= 65535, "a port in [0, 65535]"),
+    "max_bytes": (lambda v: v >= 1, ">= 1"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for dest, (valid, expected) in ARGUMENT_RULES.items():
+        value = getattr(args, dest, None)
+        if value is not None and not valid(value):
+            flag = "--" + dest.replace("_", "-")
+            raise SystemExit(f"dynplan {args.command}: {flag} must be {expected}, got {value}")
     return importlib.import_module(args._module).run(args)
 
 
@@ -79,6 +94,19 @@ def cli() -> int:
             print(refusal.code, file=sys.stderr)
             return 2
         raise
+    except BrokenPipeError:  # the reader went away (`dynplan leaderboard | head`)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError) as err:
+        print(
+            f"dynplan: {err.strerror}: {err.filename} (expected a directory to write in)"
+            if isinstance(err, (FileExistsError, NotADirectoryError))
+            else f"dynplan: {err.strerror}: {err.filename}",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print(
             "dynplan: interrupted; what finished is kept (an evaluation or training run "

@@ -36,7 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--learned", default=LEARNED, help="the learned planner shown under each strategy"
     )
-    parser.add_argument("--agents", nargs="+", default=None, help="default: see above")
+    parser.add_argument(
+        "--agents",
+        nargs="+",
+        default=None,
+        help="agent specs to evaluate (default: random, expert and --learned under never, "
+        "always, every:4 and dynamic)",
+    )
     parser.add_argument("--model", default=DEFAULT_MODEL, help="for the llm agents")
     parser.add_argument("--num-envs", type=int, default=8)
     parser.add_argument("--no-progress", action="store_true")

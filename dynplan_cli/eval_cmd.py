@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -146,7 +147,7 @@ def _single_agent_spec(args: argparse.Namespace, prompt: dict | None, gate: dict
 def run(args: argparse.Namespace) -> int:
     from dynplan_gym.paths import data_home, safe_name
     from leaderboard.protocols import get_protocol
-    from leaderboard.runner import EPISODES, RESULT, EvaluationRun
+    from leaderboard.runner import EPISODES, RESULT, RUN, EvaluationRun
 
     RUN_FILES = (RESULT, EPISODES)
     from leaderboard.schema import AgentSpec
@@ -161,6 +162,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"dynplan eval: --workers must be >= 1, got {args.workers}")
     if args.resume and not args.out:
         raise SystemExit("dynplan eval: --resume needs --out (the run directory to continue)")
+    if args.resume and not (Path(args.out) / RUN).is_file():
+        print(f"dynplan eval: {args.out} holds no run to resume; starting one", file=sys.stderr)
     if args.out and not args.resume and any((Path(args.out) / f).exists() for f in RUN_FILES):
         raise SystemExit(
             f"dynplan eval: {args.out} already holds a run; add --resume to continue it, or "
@@ -189,6 +192,10 @@ def run(args: argparse.Namespace) -> int:
             agent_factory=agent_factory,
         )
     except RuntimeError as err:  # Ray missing or unreachable, workers dying again and again
+        raise SystemExit(f"dynplan eval: {err}") from None
+    except (ValueError, FileExistsError) as err:  # --resume over another run, --out a file
+        if isinstance(err, FileExistsError) and err.filename:
+            err = f"--out {args.out} is a file; expected a directory for the run"
         raise SystemExit(f"dynplan eval: {err}") from None
     from leaderboard.metrics import compute_metrics
 

@@ -17,7 +17,9 @@ DEFAULT_PLAN = "Collect wood from trees, place a table, then make a wood pickaxe
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--agent", default="random", help="random or llm:<strategy>")
+    parser.add_argument(
+        "--agent", default="random", help="any agent spec (random, expert, llm:STRATEGY, ...)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
     parser.add_argument("--steps", type=int, default=100, help="steps to play (default 100)")
     parser.add_argument(

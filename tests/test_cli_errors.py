@@ -4,6 +4,7 @@ half-written: every subcommand, table-driven."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -64,6 +65,21 @@ MISTAKES = {
         "give --model M (a trained student) or --probe",
     ),
     "a missing dataset to probe": (["diagnose", "--probe", "--data", "{tmp}/d"], "not found"),
+    "a port out of range": (["serve", "--port", "99999"], "--port must be a port in [0, 65535]"),
+    "a negative seed": (["play", "--seed", "-1"], "--seed must be >= 0, got -1"),
+    "a negative temperature": (
+        ["eval", "--agent", "random", "--temperature", "-1"],
+        "--temperature must be >= 0",
+    ),
+    "a negative size limit": (["submit", "{run}/result.json", "--max-bytes", "-1"], ">= 1"),
+    "a file as --out": (
+        ["eval", "--agent", "random", "--out", "{run}/result.json", "--no-progress"],
+        "is a file; expected a directory for the run",
+    ),
+    "--resume over another agent's run": (
+        ["eval", "--agent", "expert", "--out", "{run}", "--resume", "--no-progress"],
+        "holds a run of another agent, protocol or seed",
+    ),
     "missing training data": (
         ["train", "sft", "--data", "/nonexistent", "--out", "{tmp}/s"],
         "/nonexistent not found",
@@ -156,3 +172,24 @@ def test_a_shipped_name_is_accepted_for_the_model_it_names(agent, model, adapter
             agent=agent, model=model, adapter=adapter, name=name, planner=None, actor=None
         )
     )
+
+
+def test_a_file_as_the_data_directory_is_one_line(tmp_path):
+    home = tmp_path / "file"
+    home.write_text("")
+    out = subprocess.run(
+        [sys.executable, "-m", "dynplan_cli", "eval", "--agent", "random", "--no-progress"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DYNPLAN_HOME": str(home)},
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        f"dynplan: File exists: {home} (expected a directory to write in)"
+    ]
+
+
+def test_resuming_an_empty_directory_says_it_starts_a_run(tmp_path, capsys):
+    argv = ["eval", "--agent", "random", "--out", str(tmp_path), "--resume", "--no-progress"]
+    assert main(argv) == 0
+    assert "holds no run to resume; starting one" in capsys.readouterr().err
