@@ -114,9 +114,9 @@ def play(args: tuple[SteeringConfig, Run]) -> tuple[Run, dict[str, Any]]:
     if config.workers > 1 and is_llm_actor(run.actor):
         import os
 
-        import torch
+        from agents.devices import cpu_threads
 
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // config.workers))
+        os.environ["DYNPLAN_THREADS"] = str(cpu_threads(config.workers))  # the backend's
     agent, spec = make_run_agent(run, config)
     out = Path(config.out) / "runs" / run.directory
     result = EvaluationRun(

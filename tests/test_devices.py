@@ -178,3 +178,23 @@ def test_the_policy_reference_and_value_head_share_the_device(tiny_model_dir, tm
     models = [policy.model, policy.value_head, policy.frozen_reference]
     tensors = [t for m in models if m is not None for t in (*m.parameters(), *m.buffers())]
     assert {t.device.type for t in tensors} == {"meta"}
+
+
+def test_cpu_threads_leave_busy_cores_to_the_work_that_keeps_them(monkeypatch):
+    import os
+
+    from agents.devices import cpu_threads
+
+    for name in ("DYNPLAN_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert cpu_threads() == 4 and cpu_threads(workers=2) == 2 and cpu_threads(workers=9) == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.7, 0.0, 0.0))  # 3 cores busy elsewhere
+    assert cpu_threads() == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert cpu_threads() == 1  # never fewer than one
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert cpu_threads() == 3
+    monkeypatch.setenv("DYNPLAN_THREADS", "2")
+    assert cpu_threads() == 2  # ours first

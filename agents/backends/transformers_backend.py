@@ -27,7 +27,7 @@ from agents.backends.base import (
 )
 from agents.backends.segment_tokenizer import SegmentTokenizer
 from agents.backends.static_decode import StaticDecoder, round_up_length, round_up_rows
-from agents.devices import resolve_device, resolve_dtype
+from agents.devices import cpu_threads, resolve_device, resolve_dtype
 
 
 @dataclass
@@ -71,6 +71,8 @@ class TransformersBackend:
     ) -> None:
         device = resolve_device(device)
         dtype = resolve_dtype(dtype, device)
+        if device == "cpu":
+            torch.set_num_threads(cpu_threads())
         model_path = Path(model_path)
         if not (model_path / "config.json").is_file():
             raise FileNotFoundError(
