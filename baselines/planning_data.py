@@ -16,7 +16,8 @@ the plans, or `executor`: the expert writes plans on the schedule and
 `agents.prompt_executor.PromptExecutor` carries out the plan *in force* (stale or not) from what
 the prompt shows, so the plan is what the next actions depend on; `noise` plays random actions
 now and then and keeps the actor's answer (DART). `hide_plans` writes the same trajectories
-with no plans in prompts or answers: the never-plan control of a plan-following dataset.
+with no plans in prompts or answers (`meta.plan` still says which plan the teacher followed): the
+never-plan control of a plan-following dataset.
 Whose plans (`plans`, Crafter): the expert's intent, or `hindsight` plans that name the
 achievements the player goes on to unlock (`hindsight_plan`), so a plan says what the actions
 that follow it do.
