@@ -176,3 +176,47 @@ def test_dagger_refuses_plan_following_data_it_cannot_label(tmp_path):
     config = DaggerConfig(model="learned-never", data=str(tmp_path / "d"), out=str(tmp_path / "o"))
     with pytest.raises(ValueError, match="carry out the plan in force"):
         _checked_inputs(config)
+
+
+class _Follower:
+    """Plans "Collect wood." once, then does what the prompt executor does for it."""
+
+    name = "follower"
+
+    def reset(self, n: int) -> None:
+        self.memories = [EpisodeMemory() for _ in range(n)]
+        self.executors = [PromptExecutor(DataConfig().prompt_config().remembered_kinds)] * n
+
+    def act(self, observations, infos):
+        from agents.protocol import Decision
+
+        decisions = []
+        for slot, (obs, info) in enumerate(zip(observations, infos, strict=True)):
+            slot = info.get("slot", slot)
+            if info["step"] == 0:
+                self.memories[slot] = EpisodeMemory()
+            self.memories[slot].observe(obs, info)
+            action = self.executors[slot](obs, info, "collect_wood", self.memories[slot].map)
+            decisions.append(Decision(action, "" if info["step"] else "Collect wood."))
+        return decisions
+
+
+def test_plan_following_measures_whether_actions_carry_out_the_plan_in_force(tmp_path):
+    from agents.random_agent import RandomAgent
+    from baselines.plan_following import plan_following
+    from leaderboard.evaluate import evaluate
+
+    evaluate(_Follower(), "crafter-quick", tmp_path / "f", progress=False)
+    follower = plan_following(tmp_path / "f")
+    assert follower["steps"] == follower["steps_with_a_subgoal_in_force"] == 120
+    assert follower["follows_own_plan"] == 1.0 and follower["there_follows_own_plan"] == 1.0
+
+    class PlanningRandom(RandomAgent):
+        def act(self, observations, infos):
+            decisions = super().act(observations, infos)
+            return [replace(d, plan="Collect wood.") for d in decisions]
+
+    from dataclasses import replace
+
+    evaluate(PlanningRandom(seed=0), "crafter-quick", tmp_path / "r", progress=False)
+    assert plan_following(tmp_path / "r")["follows_own_plan"] < 0.5
