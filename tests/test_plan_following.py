@@ -202,6 +202,8 @@ class _Follower:
 
 
 def test_plan_following_measures_whether_actions_carry_out_the_plan_in_force(tmp_path):
+    from dataclasses import replace
+
     from agents.random_agent import RandomAgent
     from baselines.plan_following import plan_following
     from leaderboard.evaluate import evaluate
@@ -215,8 +217,6 @@ def test_plan_following_measures_whether_actions_carry_out_the_plan_in_force(tmp
         def act(self, observations, infos):
             decisions = super().act(observations, infos)
             return [replace(d, plan="Collect wood.") for d in decisions]
-
-    from dataclasses import replace
 
     evaluate(PlanningRandom(seed=0), "crafter-quick", tmp_path / "r", progress=False)
     assert plan_following(tmp_path / "r")["follows_own_plan"] < 0.5
