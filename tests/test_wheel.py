@@ -60,6 +60,8 @@ def test_a_built_wheel_installs_and_runs_an_evaluation(tmp_path):
     assert "evaluate an agent on a protocol" in dynplan("--help")
     out = dynplan("eval", "--agent", "random", "--protocol", "crafter-quick", "--no-progress")
     assert "random on crafter-quick: progression" in out
+    out = dynplan("eval", "--agent", "expert", "--protocol", "crafter-quick", "--no-progress")
+    assert "expert on crafter-quick: progression" in out
     out = dynplan("leaderboard", "--protocol", "crafter-balrog", "--format", "md")
     assert "GPT-4o (published" in out  # the published rows travel with the package
     assert "| expert |" in out  # and so do the repository board's submissions
