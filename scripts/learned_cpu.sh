@@ -30,7 +30,7 @@ BATCH=${BATCH:-16}
 PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observation (0: none)
 INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message (~2x the SFT time)
 CONTROL=${CONTROL:-1}  # 0: skip the never-plan control
-DAGGER_ROUNDS=${DAGGER_ROUNDS:-0}  # > 0: DAgger rounds between SFT and PPO (README: measured)
+DAGGER_ROUNDS=${DAGGER_ROUNDS:-0}  # > 0: DAgger rounds between SFT and PPO (sb3 data only)
 DAGGER_EPISODES=${DAGGER_EPISODES:-32}  # student episodes per round
 DAGGER_STEPS=${DAGGER_STEPS:-400}  # SFT steps per round
 RL_UPDATES=${RL_UPDATES:-16}
@@ -131,6 +131,7 @@ control() {  # the same trajectories, the plans hidden
 
 information() {  # the plans' information: next-action accuracy on 1,000 held-out states of 8
   # episodes (seeds from 15,000), the planner shown the plans against the control without them
+  [ -f "$RUN/plan-information.txt" ] && { cat "$RUN/plan-information.txt"; return 0; }
   data held-out --trajectories 8 --first-env-seed 15000
   data held-out-never --trajectories 8 --first-env-seed 15000 --hide-plans
   $DYNPLAN diagnose --model "$RUN/sft" --data "$RUN/held-out" --samples 1000 --no-progress \
