@@ -55,12 +55,14 @@ CHECKPOINTS = {
 
 
 def trained_never_to_plan(name: str) -> bool:
-    """Whether shipped checkpoint `name` learned from never-plan answers alone (its card's data
-    schedules): it is played under `never`, the only answer format it has seen."""
+    """Whether shipped checkpoint `name` learned from never-plan answers alone (its card's data:
+    never-plan schedules, or plans hidden): it is played under `never`, the only answer format
+    it has seen."""
     import json
 
     card = json.loads((CHECKPOINTS_DIR / CHECKPOINTS[name][0] / "card.json").read_text())
-    return set((card["data"]["config"] or {}).get("schedule_weights", ())) == {"never"}
+    config = card["data"]["config"] or {}
+    return config.get("hide_plans", False) or set(config.get("schedule_weights", ())) == {"never"}
 
 
 def resolve_checkpoint(spec: str | Path) -> tuple[Path, Path | None]:
