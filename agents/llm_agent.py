@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from agents.backends.base import Backend, Completion, Prompt
 from agents.parser import PLAN_CLOSE, PLAN_OPEN, parse_output
@@ -26,6 +27,17 @@ from agents.protocol import Decision, episode_slots
 from agents.strategy import PlanMode, Strategy
 
 PROBE_TOKENS = 4  # enough to spell "<plan>" in common tokenizers
+
+
+class Segment(NamedTuple):
+    """One decoding call of an answer, what RL scores: the answer so far the model was given
+    after the prompt (`_with_prefix`), the ids it drew, the strings it was forbidden to write,
+    and the drawn ids' log-probability (tempered, bans applied; None where unknown)."""
+
+    prefix: str
+    token_ids: tuple[int, ...]
+    banned: tuple[str, ...] = ()
+    logprob: float | None = None
 
 
 @dataclass
@@ -93,6 +105,10 @@ class LLMAgent:
             decisions.append(decision)
         return decisions
 
+    def episode_memory(self, slot: int) -> EpisodeMemory:
+        """What the prompt of episode slot `slot` remembers (its map, history, facing)."""
+        return self._memories[slot]
+
     def follow(self, actions: list[int], infos: list[dict]) -> None:
         """The actions the players took after the last `act` on these infos, where another
         party chose them (DAgger's expert mix): each episode's history records them instead."""
@@ -119,14 +135,14 @@ class LLMAgent:
     def _answer(self, prompts: list[Prompt], modes: list[PlanMode]) -> list[tuple]:
         """(raw answer, prompt tokens, completion tokens, segments) per prompt, in up to three
         batched calls: a short probe where the model decides whether to plan (dynamic), the
-        plans, then the actions. A segment is one call's (answer so far, sampled token ids):
-        what the model was given after the prompt (`_with_prefix`) and what it drew, which is
-        what RL scores; text the agent writes itself (`<plan>`, `</plan>`) is in no draw."""
+        plans, then the actions. A `Segment` is one call: what the model was given after the
+        prompt and what it drew, which is what RL scores; text the agent writes itself
+        (`<plan>`, `</plan>`) is in no draw."""
         cfg = self.config
         texts = [""] * len(prompts)
         prompt_tokens = [0] * len(prompts)
         completion_tokens = [0] * len(prompts)
-        segments: list[list[tuple[str, tuple[int, ...]]]] = [[] for _ in prompts]
+        segments: list[list[Segment]] = [[] for _ in prompts]
         finished = [False] * len(prompts)
 
         def run(rows: list[int], max_tokens: int, stop=(), banned=()) -> list[Completion]:
@@ -136,7 +152,7 @@ class LLMAgent:
             for i, out in zip(rows, outs, strict=True):
                 prompt_tokens[i] = prompt_tokens[i] or out.prompt_tokens
                 completion_tokens[i] += out.completion_tokens
-                segments[i].append((texts[i], out.token_ids))
+                segments[i].append(Segment(texts[i], out.token_ids, tuple(banned), out.logprob))
             return outs
 
         # Decision (dynamic): the first tokens say whether the answer opens a plan.

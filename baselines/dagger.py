@@ -12,7 +12,13 @@ Each round:
      data's actor was a trained policy (`dynplan data --actor sb3:...`), that policy's sampled
      action is the label and the expert writes the plans, as in the data. With `expert_mix` > 0
      a step plays the expert's action instead (DAgger's beta), and the student's history says
-     so (`LLMAgent.follow`);
+     so (`LLMAgent.follow`). Where the data's actions carry out the plan in force (`dynplan
+     data --actor executor`), so do the labels: `agents.prompt_executor.PromptExecutor`, from
+     what the student's prompt shows, carries out the subgoal of the *student's own* plan in
+     force, and the label plans anew (the expert's plan) where the data's `dynamic` schedule
+     would (its subgoal changed, health lost, the plan 12 steps old) or where the plan in force
+     names no subgoal the rules allow now (`ExecutorLabels`). A student of hidden-plan data
+     (the control) is labelled with the expert's plans in force, hidden as in its data;
   2. a sample is the student's own prompt (`LLMAgent.last_prompts`: the one prompt builder)
      with the expert's answer, a plan when the expert's subgoal changes (the planning data's
      `dynamic` schedule, `baselines.planning_data`);
@@ -98,12 +104,6 @@ def _checked_inputs(config: DaggerConfig):
             "which no one can write for the student's states: expected expert plans or "
             "never-plan data"
         )
-    if data_config.actor == "executor":
-        raise ValueError(
-            f"{config.data}'s actions carry out the plan in force (--actor executor); DAgger "
-            "labels with the expert's own plans and cannot yet label a student's states under "
-            "the student's plans: expected expert, sb3 or never-plan data"
-        )
     if card_prompt(_student(config.model)) != card.get("prompt"):
         raise ValueError(
             f"{config.model} was not prompted as {config.data}'s samples are: expected the SFT "
@@ -155,8 +155,8 @@ def collect_states(
     from dynplan_gym.achievements import progression
 
     data_config = dataclasses.replace(_checked_inputs(config), max_steps=config.max_steps)
-    # a student of never-plan data plays and is labelled without plans, as it learned
-    never = set(data_config.schedule_weights) == {"never"}
+    # a student of never-plan (or hidden-plan) data plays and is labelled without plans
+    never = set(data_config.schedule_weights) == {"never"} or data_config.hide_plans
     agent = make_agent(
         "llm:never" if never else "llm:dynamic",
         backend_options={"kind": "transformers", "model": str(student), "device": config.device},
@@ -169,7 +169,11 @@ def collect_states(
     styles = {seed: rng.choice(sorted(PLAN_STYLES)) for seed in queue}
     mix = np.random.default_rng([config.seed, round_index])
     # the data's actor labels: the expert, or a trained policy (sampled) with the expert's plans
-    policy = None if data_config.actor == "expert" else actor_policy(data_config.actor)
+    executing = data_config.actor == "executor"
+    policy = actor_policy(data_config.actor) if data_config.actor.startswith("sb3:") else None
+    executors = ExecutorLabels(
+        data_config.prompt_config().remembered_kinds, hidden=never, longest=data_config.k_range[1]
+    )
     draws = np.random.default_rng([config.seed, round_index, 1])
     slots = min(config.num_envs, len(queue))
     pairs = [env_and_expert(data_config) for _ in range(slots)]
@@ -194,30 +198,42 @@ def collect_states(
         observations = [running[s]["obs"] for s in active]
         infos = [running[s]["info"] for s in active]
         decisions = agent.act(observations, infos)
+        hurts = [_hurt(running[s]) for s in active]
         labels = [
             actor_decision(label, policy, obs, info, draws)
             for label, obs, info in zip(
                 expert.act(observations, infos), observations, infos, strict=True
             )
         ]
+        plans_now = [
+            not never and plans_dynamically(label, hurt, int(info["step"]))
+            for label, hurt, info in zip(labels, hurts, infos, strict=True)
+        ]
+        if executing:
+            labels, plans_now = zip(
+                *(
+                    executors.label(s, label, obs, info, agent.episode_memory(s).map, hurt)
+                    for s, label, obs, info, hurt in zip(
+                        active, labels, observations, infos, hurts, strict=True
+                    )
+                ),
+                strict=True,
+            )
+            plans_now = [plan_now and not never for plan_now in plans_now]
         played = [
             label.action if mix.random() < config.expert_mix else decision.action
             for decision, label in zip(decisions, labels, strict=True)
         ]
         expert.follow(played, infos)
         agent.follow(played, infos)
-        for slot, prompt, decision, label, action in zip(
-            active, agent.last_prompts, decisions, labels, played, strict=True
+        for slot, prompt, decision, label, action, plan_now in zip(
+            active, agent.last_prompts, decisions, labels, played, plans_now, strict=True
         ):
             episode = running[slot]
             info = episode["info"]
             step = int(info["step"])
-            health = info["inventory"]["health"]
-            hurt = episode["health"] is not None and health < episode["health"]
             style = styles[episode["seed"]]
-            answer, plan = expert_answer(
-                label, not never and plans_dynamically(label, hurt, step), style, "crafter"
-            )
+            answer, plan = expert_answer(label, plan_now, style, "crafter")
             meta = {
                 "seed": episode["seed"],
                 "step": step,
@@ -227,10 +243,11 @@ def collect_states(
                 "action": label.action,
                 "plan": plan,
                 "student_action": decision.action,
+                "student_plan": decision.plan,
             }
             lines.append(sample_line(prompt, answer, meta))
             agreed += decision.action == label.action
-            episode["health"] = health
+            episode["health"] = info["inventory"]["health"]
             obs, _, terminated, truncated, info = envs[slot].step(
                 {"action": action, "plan": decision.plan}
             )
@@ -265,6 +282,69 @@ def collect_states(
     }
     (out / CARD).write_text(json.dumps(card, indent=1))
     return card
+
+
+def _hurt(episode: dict) -> bool:
+    """Whether the episode's player has less health than at its last step."""
+    last = episode["health"]
+    return last is not None and episode["info"]["inventory"]["health"] < last
+
+
+def actionable(subgoal: str, inventory: dict[str, int]) -> bool:
+    """Whether the rules let the player work on `subgoal` now: a subgoal the expert knows,
+    and for collecting, placing and making, one its inventory and tools allow."""
+    from agents.expert import PURSUITS
+    from agents.gate import feasible_subgoals
+
+    if subgoal.startswith(("collect_", "place_", "make_")):
+        return subgoal in feasible_subgoals(inventory)
+    return subgoal in PURSUITS
+
+
+class ExecutorLabels:
+    """The labels of executor data on a student's states, one episode per slot.
+
+    Each step the label acts as `PromptExecutor` would for the subgoal of the plan in force:
+    the student's own (read from its prompt by `agents.gate.plan_subgoal`), or, `hidden`
+    (the control, which sees no plan), the expert's plan it would have in force. It plans
+    anew, the expert's plan, where the data's `dynamic` schedule would (the expert's subgoal
+    changed, health lost, the first step, a plan `longest` steps old) or where the plan in
+    force names no subgoal the rules allow now."""
+
+    def __init__(self, remembered_kinds, hidden: bool, longest: int) -> None:
+        self.remembered_kinds = tuple(remembered_kinds)
+        self.hidden = hidden
+        self.longest = longest
+        self.slots: dict[int, dict] = {}
+
+    def label(self, slot: int, decision, obs: dict, info: dict, prompt_map, hurt: bool):
+        """(the expert's `decision` with the executor's action, whether the label plans)."""
+        from dataclasses import replace
+
+        from agents.gate import plan_subgoal
+        from agents.prompt_executor import PromptExecutor
+        from baselines.planning_data import plans_dynamically
+
+        step = int(info["step"])
+        if step == 0 or slot not in self.slots:
+            self.slots[slot] = {"executor": PromptExecutor(self.remembered_kinds)}
+        state = self.slots[slot]
+        if self.hidden:  # the expert's plan in force, which the student never saw
+            goal, age = state.get("goal", ""), step - state.get("since", step)
+        else:
+            goal = plan_subgoal(obs["plan"]) if obs.get("plan") else ""
+            age = int(obs.get("plan_age", 0))
+        plan_now = (
+            plans_dynamically(decision, hurt, step)
+            or age >= self.longest
+            or not actionable(goal, info["inventory"])
+        )
+        if plan_now:
+            goal = decision.meta["subgoal"]
+            state.update(goal=goal, since=step)
+        action = state["executor"](obs, info, goal, prompt_map)
+        meta = {**decision.meta, "subgoal": goal}
+        return replace(decision, action=action, meta=meta), plan_now
 
 
 def _mean_and_error(values: np.ndarray) -> dict:

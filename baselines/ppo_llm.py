@@ -9,8 +9,10 @@ Read top to bottom, CleanRL-style:
   3. each completion is scored by teacher forcing on the token ids the model sampled (the
      agent's segments: each decoding call's context, re-encoded exactly as the backend encoded
      it, then the ids drawn in that call; text the agent inserted, `<plan>` and `</plan>`, is
-     context, never scored): its log-prob is the sum of those tokens' log-probs, under the
-     policy (old) and the reference; the value is read at the last prompt token;
+     context, never scored): its log-prob is the sum of those tokens' log-probs under the
+     distribution they were drawn from (logits divided by the temperature, the call's banned
+     strings masked), under the policy (old) and the reference; the value is read at the last
+     token of the bare prompt, before any text the agent inserted, as for the bootstrap;
   4. reward = the env's reward (task reward minus the plan cost: its coefficients are flags)
      minus `kl_coef` x (log pi_old - log pi_ref) of the completion; advantages by GAE;
   5. `epochs` passes of clipped-ratio policy loss + value loss over shuffled minibatches.
@@ -26,7 +28,7 @@ import json
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from agents.devices import resolve_device, resolve_dtype
 from baselines.configs import (
@@ -143,52 +145,93 @@ class _swap:
 
 
 # -- scoring completions by teacher forcing ------------------------------------------------------
-def encode_segments(backend, prompt, segments) -> list[tuple[list[int], int]]:
-    """One row (context + sampled ids, context length) per decoding call of an answer; the
-    context is the prompt continued by the answer so far, encoded as the backend encoded it."""
+class Row(NamedTuple):
+    """One decoding call to score: context + sampled ids, the context's length, the ban rules
+    the call drew under (`TransformersBackend.ban_rules`), and the position whose hidden state
+    gives the value (the bare prompt's last token; default: the context's last)."""
+
+    ids: list[int]
+    context: int
+    bans: tuple = ()
+    value_at: int | None = None
+
+    @property
+    def value_position(self) -> int:
+        return self.context - 1 if self.value_at is None else self.value_at
+
+
+def encode_segments(backend, prompt, segments) -> list[Row]:
+    """One row per decoding call of an answer (`agents.llm_agent.Segment`); the context is
+    the prompt continued by the answer so far, encoded as the backend encoded it. The first
+    row reads the value at the bare prompt's last token, as `encode_prompt`'s rows do."""
     from agents.llm_agent import _with_prefix
 
+    bare = backend.encode(prompt)
     rows = []
-    for answer_so_far, token_ids in segments:
-        context = backend.encode(_with_prefix(prompt, answer_so_far))
-        rows.append((context + list(token_ids), len(context)))
+    for segment in segments:
+        context = backend.encode(_with_prefix(prompt, segment.prefix))
+        bans = tuple(backend.ban_rules(segment.banned)) if segment.banned else ()
+        rows.append(Row(context + list(segment.token_ids), len(context), bans))
+    if rows[0].ids[: len(bare)] != bare:
+        raise ValueError("the answer's first call does not continue its prompt's tokens")
+    rows[0] = rows[0]._replace(value_at=len(bare) - 1)
     return rows
 
 
-def encode_prompt(backend, prompt) -> tuple[list[int], int]:
+def encode_prompt(backend, prompt) -> Row:
     """A row with no answer: for the value of the state the prompt describes."""
     ids = backend.encode(prompt)
-    return ids, len(ids)
+    return Row(ids, len(ids))
 
 
-def score(policy: Policy, prefix: list[int], rows: list[tuple[list[int], int]], value: bool):
-    """(sequence log-probs of the answers, values at the last prompt token) for `rows`.
+def score(
+    policy: Policy,
+    prefix: list[int],
+    rows: list[Row],
+    value: bool,
+    temperature: float = 1.0,
+):
+    """(sequence log-probs of the answers, values at each row's `value_position`) for `rows`.
 
+    The log-probs are those of the distribution the answers were sampled from: logits divided
+    by `temperature`, each row's banned tokens masked where its drawn history triggers them.
     Runs `prefix` (shared by every row) once, then the rows right-padded; the output layer
     runs only on the positions that predict an answer token."""
     import torch
 
+    from agents.backends.transformers_backend import banned_tokens
     from baselines.sft import SuffixCollator, prefix_hidden
 
     n = len(prefix)
     batch = SuffixCollator(policy.tokenizer.pad_token_id or 0)(
-        [{"input_ids": ids[n:], "labels": ids[n:]} for ids, _ in rows]
+        [{"input_ids": row.ids[n:], "labels": row.ids[n:]} for row in rows]
     )
     device = next(policy.model.parameters()).device
     ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
     hidden = prefix_hidden(policy.model, prefix, ids, mask)
     answer = torch.zeros_like(mask[:, 1:], dtype=torch.bool)
-    for i, (_, prompt_len) in enumerate(rows):
-        answer[i, prompt_len - n - 1 :] = True  # token j+1 is predicted at position j
+    for i, row in enumerate(rows):
+        answer[i, row.context - n - 1 :] = True  # token j+1 is predicted at position j
     answer &= mask[:, 1:].bool()
     logits = policy.model.get_output_embeddings()(hidden[:, :-1][answer]).float()
+    logits = logits / (temperature if temperature > 0 else 1.0)
+    banned, at = [], 0  # (flat position, token) pairs: the answer positions are row-major
+    for row in rows:
+        drawn = row.ids[row.context :]
+        if row.bans:
+            for k in range(len(drawn)):
+                banned += [(at + k, token) for token in banned_tokens(drawn[:k], row.bans)]
+        at += len(drawn)
+    if banned:
+        where = torch.tensor(banned, device=device)
+        logits = logits.index_put((where[:, 0], where[:, 1]), torch.tensor(float("-inf")))
     token_logp = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:][answer][:, None])[:, 0]
     row_of = torch.arange(len(rows), device=device)[:, None].expand_as(answer)[answer]
     sequence_logp = torch.zeros(len(rows), device=device).index_add(0, row_of, token_logp)
     if not value:
         return sequence_logp, None
-    last_prompt = torch.tensor([p - n - 1 for _, p in rows], device=device)
-    last = hidden[torch.arange(len(rows), device=device), last_prompt]
+    positions = torch.tensor([row.value_position - n for row in rows], device=device)
+    last = hidden[torch.arange(len(rows), device=device), positions]
     return sequence_logp, policy.value_head(last.float()).squeeze(-1)
 
 
@@ -335,13 +378,17 @@ class PPOTrainer:
         return transitions, stats
 
     # -- learning ------------------------------------------------------------------------------
-    def _encode(self, transitions: list[dict]) -> list[list[tuple[list[int], int]]]:
-        """Per transition, its rows (`encode_segments`); sets the prefix every row shares."""
-        if any(not t["segments"] or not all(ids for _, ids in t["segments"]) for t in transitions):
+    def _encode(self, transitions: list[dict]) -> list[list[Row]]:
+        """Per transition, its rows (`encode_segments`); sets the prefix every row shares
+        (short of each row's value position)."""
+        if any(
+            not t["segments"] or not all(s.token_ids for s in t["segments"]) for t in transitions
+        ):
             raise ValueError("PPO scores the sampled token ids: use the transformers backend")
         encoded = [encode_segments(self.backend, t["prompt"], t["segments"]) for t in transitions]
         every = [row for rows in encoded for row in rows]
-        self.prefix = every[0][0][: shared_prompt_prefix(every)]
+        shared = shared_prompt_prefix([(row.ids, row.value_position + 1) for row in every])
+        self.prefix = every[0].ids[:shared]
         return encoded
 
     def _score(self, encoded, value: bool):
@@ -351,7 +398,9 @@ class PPOTrainer:
 
         rows = [row for transition in encoded for row in transition]
         owner = [i for i, transition in enumerate(encoded) for _ in transition]
-        row_logp, row_values = score(self.policy, self.prefix, rows, value=value)
+        row_logp, row_values = score(
+            self.policy, self.prefix, rows, value=value, temperature=self.config.temperature
+        )
         owner_t = torch.tensor(owner, device=row_logp.device)
         logp = torch.zeros(len(encoded), device=row_logp.device).index_add(0, owner_t, row_logp)
         if not value:
@@ -396,7 +445,7 @@ class PPOTrainer:
         next_rows = [
             encode_prompt(self.backend, p) for p in self.agent.build_prompts(self.obs, self.infos)
         ]
-        shared = shared_prompt_prefix(next_rows, self.prefix)
+        shared = shared_prompt_prefix([(row.ids, row.context) for row in next_rows], self.prefix)
         with torch.no_grad():
             _, next_value = score(self.policy, self.prefix[:shared], next_rows, value=True)
         advantages, returns = gae(

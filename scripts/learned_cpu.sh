@@ -5,11 +5,12 @@
 #   without the system message, which a scratch model learns nothing from, and with the window
 #   drawn as a grid) ->
 #   SFT (scratch:small, with the loss on each sample's observation as well as its answer) ->
-#   optional DAgger rounds (the expert labels the student's own states; DAGGER_ROUNDS > 0) ->
+#   DAgger rounds (the student plays; its states are labelled as the data's are, the actions
+#   carrying out the student's own plan in force; DAGGER_ROUNDS=0: none) ->
 #   PPO with a planning cost, once per seed, keeping the run best on development seeds ->
 #   evaluation on other development seeds,
 # plus the control, side by side with it: the same model trained on the same trajectories with
-# the plans hidden (prompts and answers).
+# the plans hidden (prompts and answers), and the same DAgger rounds on its own states.
 # Every stage resumes: run it again after an interruption and finished stages are skipped.
 # Sizes are environment variables (defaults: the shipped checkpoints; times on 2 cores in the
 # model cards under agents/checkpoints/). Evaluation uses the development protocol: tuning
@@ -30,9 +31,9 @@ BATCH=${BATCH:-16}
 PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observation (0: none)
 INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message (~2x the SFT time)
 CONTROL=${CONTROL:-1}  # 0: skip the never-plan control
-DAGGER_ROUNDS=${DAGGER_ROUNDS:-0}  # > 0: DAgger rounds between SFT and PPO (sb3 data only)
-DAGGER_EPISODES=${DAGGER_EPISODES:-32}  # student episodes per round
-DAGGER_STEPS=${DAGGER_STEPS:-400}  # SFT steps per round
+DAGGER_ROUNDS=${DAGGER_ROUNDS:-0}  # DAgger rounds between SFT and PPO (0: none)
+DAGGER_EPISODES=${DAGGER_EPISODES:-48}  # student episodes per round
+DAGGER_STEPS=${DAGGER_STEPS:-600}  # SFT steps per round
 RL_UPDATES=${RL_UPDATES:-16}
 RL_ENVS=${RL_ENVS:-8}
 RL_STEPS=${RL_STEPS:-32}  # per env and update
@@ -109,16 +110,22 @@ rl() {  # $1: the student. PPO once per seed of RL_SEEDS, side by side (a core e
   echo "the RL model: $best"
 }
 
-planner() {  # the learned dynamic planner: data, SFT, (DAgger,) PPO, evaluations
+trained() {  # $1: the SFT model's directory name; the student after DAgger
+  if [ "$DAGGER_ROUNDS" -gt 0 ]; then echo "$RUN/dagger-$1/round-$DAGGER_ROUNDS/model"
+  else echo "$RUN/$1"; fi
+}
+dagger() {  # $1: data, $2: the SFT model's directory name (nothing when DAGGER_ROUNDS=0)
+  [ "$DAGGER_ROUNDS" -gt 0 ] || return 0
+  $DYNPLAN train dagger --model "$RUN/$2" --data "$RUN/$1" --out "$RUN/dagger-$2" \
+    --rounds "$DAGGER_ROUNDS" --episodes "$DAGGER_EPISODES" --sft-steps "$DAGGER_STEPS" \
+    --max-steps "$MAX_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS"
+}
+planner() {  # the learned dynamic planner: data, SFT, DAgger, PPO, evaluations
   data data
   sft data sft
-  local student="$RUN/sft"
-  if [ "$DAGGER_ROUNDS" -gt 0 ]; then
-    $DYNPLAN train dagger --model "$RUN/sft" --data "$RUN/data" --out "$RUN/dagger" \
-      --rounds "$DAGGER_ROUNDS" --episodes "$DAGGER_EPISODES" --sft-steps "$DAGGER_STEPS" \
-      --max-steps "$MAX_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS"
-    student="$RUN/dagger/round-$DAGGER_ROUNDS/model"
-  fi
+  dagger data sft
+  local student
+  student=$(trained sft)
   rl "$student"
   evaluate learned-dynamic dynamic --model "$student"
   evaluate learned-dynamic+rl dynamic --model "$student" --adapter "$RUN/rl"
@@ -126,7 +133,10 @@ planner() {  # the learned dynamic planner: data, SFT, (DAgger,) PPO, evaluation
 control() {  # the same trajectories, the plans hidden
   data data-never --hide-plans
   sft data-never sft-never
-  evaluate learned-never never --model "$RUN/sft-never"
+  dagger data-never sft-never
+  local student
+  student=$(trained sft-never)
+  evaluate learned-never never --model "$student"
 }
 
 information() {  # the plans' information: next-action accuracy on 1,000 held-out states of 8
@@ -134,9 +144,9 @@ information() {  # the plans' information: next-action accuracy on 1,000 held-ou
   [ -f "$RUN/plan-information.txt" ] && { cat "$RUN/plan-information.txt"; return 0; }
   data held-out --trajectories 8 --first-env-seed 15000
   data held-out-never --trajectories 8 --first-env-seed 15000 --hide-plans
-  $DYNPLAN diagnose --model "$RUN/sft" --data "$RUN/held-out" --samples 1000 --no-progress \
+  $DYNPLAN diagnose --model "$(trained sft)" --data "$RUN/held-out" --samples 1000 --no-progress \
     --json "$RUN/diagnose-planner.json" >/dev/null &
-  $DYNPLAN diagnose --model "$RUN/sft-never" --data "$RUN/held-out-never" --samples 1000 \
+  $DYNPLAN diagnose --model "$(trained sft-never)" --data "$RUN/held-out-never" --samples 1000 \
     --no-progress --json "$RUN/diagnose-control.json" >/dev/null &
   side_by_side "dynplan diagnose" $(jobs -p)
   "$PYTHON" -c 'import json, sys

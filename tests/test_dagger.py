@@ -10,9 +10,13 @@ import numpy as np
 import pytest
 
 from agents.expert import ExpertAgent
+from agents.gate import plan_subgoal
+from agents.prompt_executor import PromptExecutor
+from agents.prompts import EpisodeMemory, PromptConfig
+from agents.protocol import Decision
 from agents.parser import parse_output
 from baselines.configs import DaggerConfig, SFTConfig
-from baselines.dagger import run_dagger
+from baselines.dagger import ExecutorLabels, run_dagger
 from baselines.planning_data import DataConfig, generate
 from baselines.sft import load_samples, train_sft
 from dynplan_cli import main
@@ -59,11 +63,15 @@ def test_following_its_own_actions_changes_nothing_the_expert_does():
     assert play(follow=True) == play(follow=False)
 
 
-def _trained_student(root, schedule_weights: dict) -> tuple:
+def _trained_student(root, schedule_weights: dict, **data_options) -> tuple:
     """Planning data without the system message and a scratch model trained on it (seconds)."""
     data = root / "data"
     config = DataConfig(
-        trajectories=3, max_steps=25, schedule_weights=schedule_weights, instruction=False
+        trajectories=3,
+        max_steps=25,
+        schedule_weights=schedule_weights,
+        instruction=False,
+        **data_options,
     )
     generate(config, data, progress=False)
     sft = SFTConfig(
@@ -217,3 +225,99 @@ def test_a_student_of_never_plan_data_plays_and_is_labelled_without_plans(tmp_pa
     prompts = {s["messages"][0]["content"].split("\n")[-1] for s in load_samples(data)}
     assert all(not s["meta"]["plan"] for s in states)
     assert {s["messages"][0]["content"].split("\n")[-1] for s in states} <= prompts
+
+
+def _replayed_labels(states: list[dict], remembered_kinds) -> list[tuple[int, int]]:
+    """(label, executor's action for the label's subgoal) per state, the student's episodes
+    replayed from their recorded actions and plans on a map rebuilt as the prompt's."""
+    pairs = []
+    for seed in sorted({s["meta"]["seed"] for s in states}):
+        episode = sorted((s for s in states if s["meta"]["seed"] == seed), key=_step)
+        env, memory = DynPlanCrafterEnv(length=12), EpisodeMemory()
+        executor = PromptExecutor(remembered_kinds)
+        obs, info = env.reset(seed=seed)
+        for sample in episode:
+            meta = sample["meta"]
+            memory.observe(obs, info)
+            subgoal = meta["subgoal"].replace(" ", "_")
+            pairs.append((meta["action"], executor(obs, info, subgoal, memory.map)))
+            in_force = obs["plan"]
+            if not meta["plan"] and in_force:  # no new plan: the label follows the one in force
+                assert subgoal == plan_subgoal(in_force)
+            action = {"action": meta["student_action"], "plan": meta["student_plan"]}
+            obs, *_, info = env.step(action)
+    return pairs
+
+
+def _step(sample: dict) -> int:
+    return sample["meta"]["step"]
+
+
+@pytest.fixture(scope="module")
+def executor_student(tmp_path_factory):
+    root = tmp_path_factory.mktemp("executor")
+    return _trained_student(root, {"every": 1, "dynamic": 1}, actor="executor", view_grid=True)
+
+
+def test_executor_data_labels_the_students_states_under_its_own_plans(executor_student, tmp_path):
+    """Each label carries out the subgoal of the plan in force (the student's own) or of the
+    expert's new plan, from what the student's prompt shows: replayed, the executor agrees."""
+    run_dagger(_config(executor_student, tmp_path / "dagger", rounds=1), progress=False)
+    states = load_samples(tmp_path / "dagger" / "round-1" / "states")
+    assert len(states) == 3 * 12
+    assert states[0]["meta"]["plan"]  # the first step plans
+    for sample in states:
+        parsed = parse_output(sample["messages"][-1]["content"])
+        assert parsed.action == sample["meta"]["action"]
+        assert (parsed.plan or "") == sample["meta"]["plan"]
+    pairs = _replayed_labels(states, PromptConfig().remembered_kinds)
+    assert all(label == replayed for label, replayed in pairs)
+
+
+def test_a_control_of_hidden_plans_is_labelled_by_the_hidden_plans(tmp_path):
+    data, model = _trained_student(
+        tmp_path, {"every": 1, "dynamic": 1}, actor="executor", view_grid=True, hide_plans=True
+    )
+    run_dagger(_config((data, model), tmp_path / "dagger", rounds=1), progress=False)
+    states = load_samples(tmp_path / "dagger" / "round-1" / "states")
+    assert len(states) == 3 * 12
+    for sample in states:
+        answer = sample["messages"][-1]["content"]
+        assert "<plan>" not in answer and "<plan>" not in sample["messages"][0]["content"]
+        assert not sample["meta"]["plan"] and not sample["meta"]["student_plan"]
+    pairs = _replayed_labels(states, PromptConfig().remembered_kinds)
+    assert all(label == replayed for label, replayed in pairs)
+
+
+def _decision(subgoal: str, new_plan: bool) -> Decision:
+    plan = f"{subgoal}: Work on it." if new_plan else ""
+    return Decision(action=0, plan=plan, meta={"subgoal": subgoal, "plan": f"{subgoal}: Go."})
+
+
+def test_the_label_follows_a_plan_the_rules_allow_and_replans_otherwise():
+    env = DynPlanCrafterEnv()
+    obs, info = env.reset(seed=1)
+    memory = EpisodeMemory()
+    memory.observe(obs, info)
+    labels = ExecutorLabels(PromptConfig().remembered_kinds, hidden=False, longest=12)
+    labels.label(0, _decision("collect_wood", True), obs, info, memory.map, hurt=False)
+    info = {**info, "step": 1}
+
+    def label(plan: str, age: int = 1, new_plan: bool = False, hurt: bool = False):
+        shown = {**obs, "plan": plan, "plan_age": age}
+        decision = _decision("collect_wood", new_plan)
+        return labels.label(0, decision, shown, info, memory.map, hurt)
+
+    followed, plan_now = label("eat_cow: Find a cow and eat it.")
+    assert not plan_now and followed.meta["subgoal"] == "eat_cow"  # another subgoal, kept
+    assert followed.action == PromptExecutor(PromptConfig().remembered_kinds)(
+        obs, info, "eat_cow", memory.map
+    )
+    for replanned in (
+        label("make_iron_pickaxe: Make an iron pickaxe."),  # the inventory cannot pay for it
+        label("Dance a little."),  # names no subgoal
+        label("eat_cow: Eat.", age=12),  # as old as the longest interval
+        label("eat_cow: Eat.", new_plan=True),  # the expert's subgoal changed
+        label("eat_cow: Eat.", hurt=True),
+    ):
+        assert replanned[1] and replanned[0].meta["subgoal"] == "collect_wood"

@@ -7,12 +7,15 @@ import json
 import pytest
 import torch
 
+from agents.llm_agent import Segment
 from baselines.configs import RUN_CONFIG
 from baselines.ppo_llm import (
     CARD,
     LOG,
     PPOConfig,
     PPOTrainer,
+    Row,
+    encode_prompt,
     gae,
     ppo_losses,
     read_log,
@@ -163,10 +166,10 @@ def test_score_is_the_summed_log_prob_of_each_answer_and_the_value_at_its_prompt
     policy, model = trainer.policy, trainer.policy.model
     device = next(model.parameters()).device
     prefix = list(range(5, 25))
-    rows = [(prefix + list(range(40, 40 + n)), len(prefix) + p) for n, p in ((6, 3), (11, 8))]
+    rows = [Row(prefix + list(range(40, 40 + n)), len(prefix) + p) for n, p in ((6, 3), (11, 8))]
     with torch.no_grad():
         logp, values = score(policy, prefix, rows, value=True)
-        for i, (ids, prompt_len) in enumerate(rows):
+        for i, (ids, prompt_len, _, _) in enumerate(rows):
             out = model(input_ids=torch.tensor([ids], device=device), output_hidden_states=True)
             token_logp = torch.log_softmax(out.logits[0, :-1].float(), -1)
             answer = torch.tensor(ids[prompt_len:], device=device)
@@ -175,6 +178,16 @@ def test_score_is_the_summed_log_prob_of_each_answer_and_the_value_at_its_prompt
             last = out.hidden_states[-1][0, prompt_len - 1]
             value = policy.value_head(last.float()).squeeze(-1)
             assert values[i].item() == pytest.approx(value.item(), abs=1e-4)
+        # Bans: a token forbidden outright, and one forbidden only after the drawn 43.
+        row = rows[0]._replace(bans=(((), 7), ((43,), 9)))
+        banned_logp, _ = score(policy, prefix, [row], value=False, temperature=0.5)
+        logits = model(input_ids=torch.tensor([row.ids], device=device)).logits[0, :-1].float()
+        logits = logits[row.context - 1 :] / 0.5
+        logits[:, 7] = float("-inf")
+        logits[row.ids[row.context :].index(43) + 1, 9] = float("-inf")
+        answer = torch.tensor(row.ids[row.context :], device=device)
+        expected = torch.log_softmax(logits, -1).gather(-1, answer[:, None]).sum()
+        assert banned_logp.item() == pytest.approx(expected.item(), abs=1e-4)
 
 
 def test_ppo_scores_the_token_ids_the_model_sampled_in_the_context_it_saw(tiny_model_dir, tmp_path):
@@ -200,11 +213,11 @@ def test_ppo_scores_the_token_ids_the_model_sampled_in_the_context_it_saw(tiny_m
     assert (
         len(rows) == len(calls) > len(transitions)
     )  # `always`: a plan call, then (mostly) an action call
-    for ids, context_length in rows:
+    for ids, context_length, _, _ in rows:
         assert (tuple(ids[:context_length]), tuple(ids[context_length:])) in drawn
     cut = [out for _, out in calls if out.finish_reason == "length"]
     assert cut and all(not set(out.token_ids) & backend.eos_ids for out in cut)
-    transitions[0]["segments"] = [("", ())]
+    transitions[0]["segments"] = [Segment("", ())]
     with pytest.raises(ValueError, match="sampled token ids"):
         trainer._encode(transitions)
 
@@ -222,3 +235,44 @@ def test_rl_plays_in_the_observation_text_its_model_was_trained_on(tiny_model_di
     assert {env.unwrapped._describer.options.style for env in trainer.envs} == {"balrog"}
     plain = PPOTrainer(_config(tiny_model_dir, tmp_path / "rl-plain"), progress=False)
     assert plain.envs[0].unwrapped._describer.options.style == "dynplan"
+
+
+@pytest.mark.parametrize("temperature", [0.7, 1.0, 1.3])
+@pytest.mark.parametrize("strategy", ["always", "dynamic"])
+def test_old_log_probs_are_those_the_answers_were_sampled_with(
+    tiny_model_dir, tmp_path, temperature, strategy
+):
+    """Scored, each decoding call's drawn ids get the log-prob the backend drew them with:
+    the tempered distribution, with the act call's `<plan>` ban masked."""
+    config = _config(
+        tiny_model_dir, tmp_path / "rl", strategy=strategy, temperature=temperature, dtype="float32"
+    )
+    trainer = PPOTrainer(config, progress=False)
+    trainer._start_episodes()
+    transitions, _ = trainer.rollout()
+    encoded = trainer._encode(transitions)
+    rows = [row for transition in encoded for row in transition]
+    segments = [s for t in transitions for s in t["segments"]]
+    assert any(s.banned for s in segments) and any(row.bans for row in rows)
+    with torch.no_grad():
+        scored, _ = score(trainer.policy, trainer.prefix, rows, False, temperature)
+    sampled = torch.tensor([s.logprob for s in segments])
+    assert torch.allclose(scored, sampled, atol=2e-3), (scored - sampled).abs().max()
+
+
+def test_the_value_is_read_at_the_bare_prompt_when_the_agent_opened_the_plan(
+    tiny_model_dir, tmp_path
+):
+    """Under `always` the first call starts after the inserted `<plan>`; the value is read at
+    the prompt's last token all the same, where the bootstrap reads it."""
+    trainer = PPOTrainer(_config(tiny_model_dir, tmp_path / "rl", strategy="always"), False)
+    trainer._start_episodes()
+    transitions, _ = trainer.rollout()
+    assert transitions[0]["segments"][0].prefix  # `<plan>`, written by the agent
+    torch.nn.init.normal_(trainer.policy.value_head.weight)  # fresh, it reads 0 everywhere
+    encoded = trainer._encode(transitions[:2])
+    bare = [encode_prompt(trainer.backend, t["prompt"]) for t in transitions[:2]]
+    with torch.no_grad():
+        _, values = trainer._score(encoded, value=True)
+        _, expected = score(trainer.policy, [], bare, value=True)
+    assert torch.allclose(values, expected, atol=1e-4)

@@ -30,6 +30,9 @@ class Completion:
     finish_reason: str = "stop"  # "stop" (end of text or a stop string) or "length"
     # the ids the model sampled, end-of-text included (local backends; () where unknown)
     token_ids: tuple[int, ...] = ()
+    # their log-probability under the distribution they were drawn from (tempered, bans
+    # applied); None where unknown or chosen greedily
+    logprob: float | None = None
 
 
 @runtime_checkable

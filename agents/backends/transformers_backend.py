@@ -197,17 +197,21 @@ class TransformersBackend:
         decoding = decoding or _DynamicDecoding(self.model, prefix_kv, rows)
         logits = decoding.prefill(prefix_kv, prefix_len, tokens, suffix_mask, positions).float()
         next_position = torch.tensor([prefix_len + len(s) for s in suffixes])
-        ban_rules = self._ban_rules(banned)
+        ban_rules = self.ban_rules(banned)
         generated: list[list[int]] = [[] for _ in range(rows)]
+        logprobs = [0.0] * rows
         reasons: list[str] = ["length"] * rows
         active = list(range(rows))  # rows still writing
         for _ in range(max_new_tokens):
             live = logits if len(logits) == len(active) else logits[torch.tensor(active)]
-            self._apply_bans(live, [generated[r] for r in active], ban_rules)
-            chosen = self._choose(live, temperature).tolist()
+            for slot, row in enumerate(active):
+                for token in banned_tokens(generated[row], ban_rules):
+                    live[slot, token] = float("-inf")
+            chosen, chosen_logprobs = self._choose(live, temperature)
             still = []
-            for row, token in zip(active, chosen, strict=True):
+            for row, token, logprob in zip(active, chosen, chosen_logprobs, strict=True):
                 generated[row].append(token)
+                logprobs[row] += logprob
                 if token in self.eos_ids or (stop and self._hits_stop(generated[row], stop)):
                     reasons[row] = "stop"
                 else:
@@ -227,7 +231,14 @@ class TransformersBackend:
             )
             text = _cut_at_stop(text, stop)
             completions.append(
-                Completion(text, len(ids[row]), len(tokens_out), reasons[row], tuple(tokens_out))
+                Completion(
+                    text,
+                    len(ids[row]),
+                    len(tokens_out),
+                    reasons[row],
+                    tuple(tokens_out),
+                    logprobs[row] if temperature > 0 else None,
+                )
             )
             self.stats.completion_tokens += len(tokens_out)
         return completions
@@ -282,14 +293,16 @@ class TransformersBackend:
         self._prefix_ids = ids[0][:common]
         return common, self._prefix_kv
 
-    def _choose(self, logits: torch.Tensor, temperature: float) -> torch.Tensor:
-        """Greedy at temperature 0, else a sample from the tempered distribution."""
+    def _choose(self, logits: torch.Tensor, temperature: float) -> tuple[list[int], list[float]]:
+        """(tokens, their log-probs): greedy at temperature 0 (log-probs 0), else a sample from
+        the tempered distribution."""
         if temperature <= 0:
-            return logits.argmax(-1)
-        probs = torch.softmax(logits / temperature, -1)
-        return torch.multinomial(probs, 1, generator=self._generator).squeeze(-1)
+            return logits.argmax(-1).tolist(), [0.0] * len(logits)
+        logp = torch.log_softmax(logits / temperature, -1)
+        chosen = torch.multinomial(logp.exp(), 1, generator=self._generator)
+        return chosen.squeeze(-1).tolist(), logp.gather(-1, chosen).squeeze(-1).tolist()
 
-    def _ban_rules(self, banned: Sequence[str]) -> list[tuple[tuple[int, ...], int]]:
+    def ban_rules(self, banned: Sequence[str]) -> list[tuple[tuple[int, ...], int]]:
         """(tokens that must precede, token to forbid) for each way of writing a banned string."""
         rules = set()
         for text in banned:
@@ -299,16 +312,16 @@ class TransformersBackend:
                     rules.add((tuple(seq[:-1]), seq[-1]))
         return sorted(rules)
 
-    @staticmethod
-    def _apply_bans(logits, histories, rules) -> None:
-        for slot, history in enumerate(histories):
-            for before, token in rules:
-                if not before or tuple(history[-len(before) :]) == before:
-                    logits[slot, token] = float("-inf")
-
     def _hits_stop(self, tokens: list[int], stop: Sequence[str]) -> bool:
         text = self.tokenizer.decode(tokens[-32:], skip_special_tokens=True)
         return any(s in text for s in stop)
+
+
+def banned_tokens(history: Sequence[int], rules) -> list[int]:
+    """The tokens `rules` (`TransformersBackend.ban_rules`) forbid after the drawn `history`."""
+    return [
+        token for before, token in rules if not before or tuple(history[-len(before) :]) == before
+    ]
 
 
 class _DynamicDecoding:
