@@ -11,10 +11,10 @@ import pytest
 
 from agents.expert import ExpertAgent
 from agents.gate import plan_subgoal
+from agents.parser import parse_output
 from agents.prompt_executor import PromptExecutor
 from agents.prompts import EpisodeMemory, PromptConfig
 from agents.protocol import Decision
-from agents.parser import parse_output
 from baselines.configs import DaggerConfig, SFTConfig
 from baselines.dagger import ExecutorLabels, run_dagger
 from baselines.planning_data import DataConfig, generate
