@@ -284,6 +284,32 @@ class SteeringConfig:
     ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
 
 
+@dataclass
+class TechTreeConfig:
+    """`dynplan experiment tech-tree`: how deep into Crafter's tech tree each agent gets. Each
+    agent plays `protocol`; per episode the deepest tier reached (`TECH_TIERS`), per
+    achievement the success rate; each agent is compared with `reference`, paired by seed.
+    ~15 minutes on 2 cores with the defaults."""
+
+    out: str = "experiments/tech-tree"
+    agents: list[str] = field(
+        default_factory=lambda: ["learned-never", "learned-dynamic", "learned-dynamic+rl"]
+    )
+    reference: str | None = None  # the agent the others are compared with (default: the first)
+    protocol: str = "crafter-full"
+    temperature: float = 1.0  # the LLM agents' sampling temperature, as on the board
+    num_envs: int = 10  # episodes in lockstep per run
+    workers: int = 2  # runs in parallel processes
+    ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
+
+    def __post_init__(self) -> None:
+        if not self.agents:
+            raise ValueError("--agents needs at least one agent")
+        self.reference = self.reference or self.agents[0]
+        if self.reference not in self.agents:
+            raise ValueError(f"--reference must be one of --agents {self.agents}")
+
+
 def cli_command(
     prefix: str, config, renames: dict[str, str] | None = None, always: tuple[str, ...] = ("model",)
 ) -> str:

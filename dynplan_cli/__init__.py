@@ -33,8 +33,8 @@ SUBCOMMANDS = {
     "serve": ("dynplan_cli.serve", "serve a local model over an OpenAI-compatible HTTP API"),
     "experiment": (
         "dynplan_cli.experiment",
-        "run an experiment (goldilocks: how often to plan; steering: human plans) with results "
-        "and a plot",
+        "run an experiment (goldilocks: how often to plan; steering: human plans; tech-tree: "
+        "how deep agents get) with results and a plot",
     ),
 }
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-from baselines.configs import GoldilocksConfig, SteeringConfig, add_config_arguments
+from baselines.configs import (
+    GoldilocksConfig,
+    SteeringConfig,
+    TechTreeConfig,
+    add_config_arguments,
+)
 
 GOLDILOCKS_HELP = {
     "out": "where results.json, goldilocks.png, the runs and the trained gates go",
@@ -25,6 +30,14 @@ STEERING_HELP = {
     "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
 }
 
+TECH_TREE_HELP = {
+    "out": "where results.json, tech-tree.png, the report and the runs go",
+    "agents": "agents to compare (`dynplan eval --agent` specs: shipped LLM names, "
+    "llm:STRATEGY@MODEL, expert, random ...)",
+    "reference": "the agent every other is compared with, paired by seed (default: the first)",
+    "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     names = parser.add_subparsers(dest="experiment", required=True, metavar="NAME")
@@ -38,11 +51,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_config_arguments(steering, SteeringConfig, helps=STEERING_HELP)
     steering.add_argument("--no-progress", action="store_true")
+    tech_tree = names.add_parser(
+        "tech-tree", help="how deep into Crafter's tech tree each agent gets, paired by seed"
+    )
+    add_config_arguments(tech_tree, TechTreeConfig, helps=TECH_TREE_HELP)
+    tech_tree.add_argument("--no-progress", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.experiment == "steering":
         return run_steering(args)
+    if args.experiment == "tech-tree":
+        return run_tech_tree(args)
     from baselines.configs import config_from_args
     from baselines.goldilocks import PLOT, RESULTS, run_goldilocks
 
@@ -83,5 +103,25 @@ def run_steering(args: argparse.Namespace) -> int:
             p = point["progression"]
             print(f"  {name:>34}: progression {p['mean']:5.1f} ± {p['se']:.1f} %")
         print(f"  {verdict(entry)}")
+    print(f"results: {config.out}/{RESULTS}, plot: {config.out}/{PLOT}")
+    return 0
+
+
+def run_tech_tree(args: argparse.Namespace) -> int:
+    from baselines.configs import config_from_args
+    from baselines.tech_tree import PLOT, RESULTS, run_tech_tree, verdict
+
+    try:
+        config = config_from_args(TechTreeConfig, args)
+        results = run_tech_tree(config, progress=not args.no_progress)
+    except (FileExistsError, FileNotFoundError, ValueError, KeyError, RuntimeError) as err:
+        raise SystemExit(f"dynplan experiment tech-tree: {err}") from None
+    for agent, point in results["agents"].items():
+        p, tier = point["progression"], point["deepest_tier"]
+        print(
+            f"{agent:>24}: progression {p['mean']:5.1f} ± {p['se']:.1f} %, deepest tier "
+            f"{tier['mean']:.2f} ± {tier['se']:.2f}"
+        )
+    print(verdict(results))
     print(f"results: {config.out}/{RESULTS}, plot: {config.out}/{PLOT}")
     return 0

@@ -44,6 +44,30 @@ ACHIEVEMENT_SETS: dict[str, tuple[str, ...]] = {"crafter": ACHIEVEMENTS, "pogs":
 
 AchievementCounts = Mapping[str, int]
 
+# Crafter's tech tree as tiers, shallow to deep: an episode reaches a tier when it unlocks any
+# of the tier's achievements (each needs what the tiers before it give).
+TECH_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("wood", ("collect_wood",)),
+    ("table", ("place_table",)),
+    ("wood tools", ("make_wood_pickaxe", "make_wood_sword")),
+    ("stone", ("collect_stone",)),
+    ("stone tools", ("make_stone_pickaxe", "make_stone_sword")),
+    ("coal, furnace", ("collect_coal", "place_furnace")),
+    ("iron", ("collect_iron",)),
+    ("iron tools", ("make_iron_pickaxe", "make_iron_sword")),
+    ("diamond", ("collect_diamond",)),
+)
+
+
+def deepest_tier(achievements: AchievementCounts) -> int:
+    """The deepest tier of `TECH_TIERS` an episode reached, 1-based; 0 for none."""
+    reached = [
+        depth
+        for depth, (_, names) in enumerate(TECH_TIERS, 1)
+        if any(achievements.get(name, 0) > 0 for name in names)
+    ]
+    return max(reached, default=0)
+
 
 def achievement_set(names: Iterable[str]) -> tuple[str, ...]:
     """The known set (`ACHIEVEMENT_SETS`) that `names` come from; Crafter's for no names."""

@@ -27,11 +27,12 @@ TRAJECTORIES=${TRAJECTORIES:-192}  # episodes, whole (up to MAX_STEPS)
 MAX_STEPS=${MAX_STEPS:-1000}
 MODEL=${MODEL:-scratch:small}
 SFT_STEPS=${SFT_STEPS:-4800}  # batches of BATCH (~2 epochs of the default data)
+SFT_SEED=${SFT_SEED:-0}  # the draw: initial weights, batch order (and DAgger's sampling)
 BATCH=${BATCH:-16}
 PROMPT_LOSS=${PROMPT_LOSS:-1}  # weight of the loss on each sample's own observation (0: none)
 INSTRUCTION=${INSTRUCTION:-0}  # 1: prompts open with the system message (~2x the SFT time)
 CONTROL=${CONTROL:-1}  # 0: skip the never-plan control
-DAGGER_ROUNDS=${DAGGER_ROUNDS:-0}  # DAgger rounds between SFT and PPO (0: none)
+DAGGER_ROUNDS=${DAGGER_ROUNDS:-3}  # DAgger rounds between SFT and PPO (0: none)
 DAGGER_EPISODES=${DAGGER_EPISODES:-48}  # student episodes per round
 DAGGER_STEPS=${DAGGER_STEPS:-600}  # SFT steps per round
 RL_UPDATES=${RL_UPDATES:-16}
@@ -57,7 +58,7 @@ data() {  # $1: out, then more `dynplan data` options
 sft() {  # $1: data, $2: out
   $DYNPLAN train sft --data "$RUN/$1" --model "$MODEL" --out "$RUN/$2" --resume \
     --max-steps "$SFT_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS" \
-    --eval-steps 1600 --save-steps 400
+    --eval-steps 1600 --save-steps 400 --seed "$SFT_SEED"
 }
 evaluate() {  # $1: name, $2: strategy, then backend options
   local name=$1 strategy=$2
@@ -118,7 +119,8 @@ dagger() {  # $1: data, $2: the SFT model's directory name (nothing when DAGGER_
   [ "$DAGGER_ROUNDS" -gt 0 ] || return 0
   $DYNPLAN train dagger --model "$RUN/$2" --data "$RUN/$1" --out "$RUN/dagger-$2" \
     --rounds "$DAGGER_ROUNDS" --episodes "$DAGGER_EPISODES" --sft-steps "$DAGGER_STEPS" \
-    --max-steps "$MAX_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS"
+    --max-steps "$MAX_STEPS" --batch-size "$BATCH" --prompt-loss-weight "$PROMPT_LOSS" \
+    --seed "$SFT_SEED"
 }
 planner() {  # the learned dynamic planner: data, SFT, DAgger, PPO, evaluations
   data data
