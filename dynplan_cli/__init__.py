@@ -34,7 +34,7 @@ SUBCOMMANDS = {
     "experiment": (
         "dynplan_cli.experiment",
         "run an experiment (goldilocks: how often to plan; steering: human plans; tech-tree: "
-        "how deep agents get) with results and a plot",
+        "how deep agents get; sample-efficiency: RL from SFT) with results and a plot",
     ),
 }
 

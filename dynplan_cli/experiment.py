@@ -7,6 +7,7 @@ import argparse
 
 from baselines.configs import (
     GoldilocksConfig,
+    SampleEfficiencyConfig,
     SteeringConfig,
     TechTreeConfig,
     add_config_arguments,
@@ -38,6 +39,15 @@ TECH_TREE_HELP = {
     "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
 }
 
+SAMPLE_EFFICIENCY_HELP = {
+    "out": "where results.json, sample-efficiency.png, the report, the runs and the base go",
+    "planner": "the SFT planner PPO starts from (a shipped name or a model directory)",
+    "control": "its never-plan control (a shipped name or a model directory)",
+    "base": "also PPO from the planner's architecture and tokenizer with fresh weights",
+    "protocol": "where the final models play (development seeds)",
+    "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     names = parser.add_subparsers(dest="experiment", required=True, metavar="NAME")
@@ -56,6 +66,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_config_arguments(tech_tree, TechTreeConfig, helps=TECH_TREE_HELP)
     tech_tree.add_argument("--no-progress", action="store_true")
+    efficiency = names.add_parser(
+        "sample-efficiency", help="PPO from the SFT planner, its control and the untrained base"
+    )
+    add_config_arguments(efficiency, SampleEfficiencyConfig, helps=SAMPLE_EFFICIENCY_HELP)
+    efficiency.add_argument("--no-progress", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         return run_steering(args)
     if args.experiment == "tech-tree":
         return run_tech_tree(args)
+    if args.experiment == "sample-efficiency":
+        return run_sample_efficiency(args)
     from baselines.configs import config_from_args
     from baselines.goldilocks import PLOT, RESULTS, run_goldilocks
 
@@ -122,6 +139,23 @@ def run_tech_tree(args: argparse.Namespace) -> int:
             f"{agent:>24}: progression {p['mean']:5.1f} ± {p['se']:.1f} %, deepest tier "
             f"{tier['mean']:.2f} ± {tier['se']:.2f}"
         )
+    print(verdict(results))
+    print(f"results: {config.out}/{RESULTS}, plot: {config.out}/{PLOT}")
+    return 0
+
+
+def run_sample_efficiency(args: argparse.Namespace) -> int:
+    from baselines.configs import config_from_args
+    from baselines.sample_efficiency import PLOT, RESULTS, run_sample_efficiency, verdict
+
+    try:
+        config = config_from_args(SampleEfficiencyConfig, args)
+        results = run_sample_efficiency(config, progress=not args.no_progress)
+    except (FileExistsError, FileNotFoundError, ValueError, KeyError, RuntimeError) as err:
+        raise SystemExit(f"dynplan experiment sample-efficiency: {err}") from None
+    for name, start in results["starts"].items():
+        play = start["final_play"]
+        print(f"{name:>8}: final play {play['mean']:5.1f} ± {play['se']:.1f} % progression")
     print(verdict(results))
     print(f"results: {config.out}/{RESULTS}, plot: {config.out}/{PLOT}")
     return 0
