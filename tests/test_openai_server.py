@@ -243,3 +243,36 @@ def test_the_official_client_streams_the_same_answer(server):
     assert chunks[-1].usage.completion_tokens == whole.usage.completion_tokens
     with pytest.raises(openai.NotFoundError, match="does not exist"):
         client.chat.completions.create(model="gpt-4o", messages=messages, max_tokens=4)
+
+
+def test_the_official_client_completes_raw_text(server, tiny_backend):
+    """`/v1/completions`: the raw text, no chat template, as the backend's `complete` answers."""
+    import openai
+
+    client = openai.OpenAI(base_url=server.url, api_key="unused", max_retries=0)
+    prompt = "You play Crafter. What now?"
+    whole = client.completions.create(model="tiny", prompt=prompt, max_tokens=12, temperature=0)
+    local = tiny_backend.complete([prompt], 12)[0]
+    assert whole.choices[0].text == local.text and whole.usage.prompt_tokens == local.prompt_tokens
+    chat = tiny_backend.generate([[{"role": "user", "content": prompt}]], 12)[0]
+    assert local.prompt_tokens < chat.prompt_tokens  # no template around the text
+    stream = client.completions.create(
+        model="tiny", prompt=prompt, max_tokens=12, temperature=0, stream=True
+    )
+    chunks = list(stream)
+    assert "".join(c.choices[0].text for c in chunks) == local.text
+    assert chunks[-1].choices[0].finish_reason == whole.choices[0].finish_reason
+    with pytest.raises(openai.BadRequestError, match="non-empty string"):
+        client.completions.create(model="tiny", prompt=["a", "b"], max_tokens=4)
+
+
+def test_a_backend_without_raw_text_refuses_completions(tiny_backend):
+    """A served `openai` backend (a proxy) answers chat only: `/v1/completions` says so."""
+    inner = CompletionServer(tiny_backend, "tiny", port=0).start()
+    proxy = CompletionServer(OpenAIBackend(inner.url, "tiny"), "tiny", port=0).start()
+    try:
+        reply = httpx.post(proxy.url + "/completions", json={"prompt": "hi", "max_tokens": 2})
+        assert reply.status_code == 404 and "chat completions only" in reply.text
+    finally:
+        proxy.shutdown()
+        inner.shutdown()

@@ -1,6 +1,7 @@
 """An OpenAI-compatible server over any backend (`dynplan serve`).
 
-Endpoints: `POST /v1/chat/completions`, `GET /v1/models`, `GET /health`. Concurrent requests
+Endpoints: `POST /v1/chat/completions`, `POST /v1/completions` (raw text, no chat template;
+backends that can take it: `complete`), `GET /v1/models`, `GET /health`. Concurrent requests
 are gathered for up to `batch_wait` seconds (or `max_batch` requests) and answered with one
 batched `generate` call per set of identical decoding settings, so several evaluation workers
 share one model. A request naming another model than the one served is refused (404, as
@@ -31,8 +32,8 @@ class RequestError(ValueError):
 
 @dataclass
 class _Pending:
-    prompt: list
-    key: tuple  # (max_tokens, temperature, stop, banned)
+    prompt: list | str  # chat messages, or a raw text (`/v1/completions`)
+    key: tuple  # (max_tokens, temperature, stop, banned, raw)
     future: Future = field(default_factory=Future)
 
 
@@ -48,6 +49,29 @@ def parse_request(body: dict) -> tuple[list, tuple]:
         check_prompts([messages])
     except ValueError as err:
         raise RequestError(f"messages: {err}") from None
+    if messages[-1]["role"] == "assistant" and not body.get("continue_final_message"):
+        raise RequestError(
+            "the last message is the assistant's: set continue_final_message to continue it"
+        )
+    return messages, (*decoding_key(body), False)
+
+
+def parse_text_request(body: dict) -> tuple[str, tuple]:
+    """(prompt text, decoding key) of a legacy completions request; raises RequestError."""
+    if not isinstance(body, dict):
+        raise RequestError("the body must be a JSON object")
+    prompt = body.get("prompt")
+    if isinstance(prompt, list) and len(prompt) == 1:
+        prompt = prompt[0]
+    if not isinstance(prompt, str) or not prompt:
+        raise RequestError("prompt must be a non-empty string (one prompt per request)")
+    if body.get("echo") or body.get("suffix") or body.get("best_of", 1) != 1:
+        raise RequestError("echo, suffix and best_of are not supported")
+    return prompt, (*decoding_key(body), True)
+
+
+def decoding_key(body: dict) -> tuple:
+    """(max_tokens, temperature, stop, banned) of a request; raises RequestError."""
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens", 256))
     temperature = body.get("temperature", 1.0)
     stop = body.get("stop") or []
@@ -62,11 +86,7 @@ def parse_request(body: dict) -> tuple[list, tuple]:
             raise RequestError(f"{name} must be a string or a list of non-empty strings")
     if body.get("n", 1) != 1:
         raise RequestError("only n = 1 is supported")
-    if messages[-1]["role"] == "assistant" and not body.get("continue_final_message"):
-        raise RequestError(
-            "the last message is the assistant's: set continue_final_message to continue it"
-        )
-    return messages, (max_tokens, float(temperature), tuple(stop), tuple(banned))
+    return max_tokens, float(temperature), tuple(stop), tuple(banned)
 
 
 class CompletionServer:
@@ -117,8 +137,8 @@ class CompletionServer:
         self._http.server_close()
         self._queue.put(None)
 
-    def submit(self, messages: list, key: tuple) -> Future:
-        pending = _Pending(messages, key)
+    def submit(self, prompt: list | str, key: tuple) -> Future:
+        pending = _Pending(prompt, key)
         self._queue.put(pending)
         return pending.future
 
@@ -142,12 +162,11 @@ class CompletionServer:
             groups: dict[tuple, list[_Pending]] = {}
             for item in batch:
                 groups.setdefault(item.key, []).append(item)
-            for (max_tokens, temperature, stop, banned), items in groups.items():
+            for (max_tokens, temperature, stop, banned, raw), items in groups.items():
                 self.batches.append(len(items))
+                call = self.backend.complete if raw else self.backend.generate
                 try:
-                    outs = self.backend.generate(
-                        [i.prompt for i in items], max_tokens, temperature, stop, banned
-                    )
+                    outs = call([i.prompt for i in items], max_tokens, temperature, stop, banned)
                 except Exception as err:  # the HTTP thread turns it into a 500
                     for item in items:
                         item.future.set_exception(err)
@@ -193,13 +212,18 @@ class CompletionServer:
                     self._error(404, f"no route {self.path}", "not_found")
 
             def do_POST(self) -> None:
-                if self.path != "/v1/chat/completions":
+                raw = self.path == "/v1/completions"
+                if not raw and self.path != "/v1/chat/completions":
                     self._error(404, f"no route {self.path}", "not_found")
+                    return
+                if raw and not hasattr(server.backend, "complete"):
+                    message = f"{server.backend.name} serves chat completions only"
+                    self._error(404, message, "not_found")
                     return
                 try:
                     length = int(self.headers.get("Content-Length", 0))
                     body = json.loads(self.rfile.read(length) or b"null")
-                    messages, key = parse_request(body)
+                    prompt, key = (parse_text_request if raw else parse_request)(body)
                 except (ValueError, RequestError) as err:
                     self._error(400, str(err), "invalid_request_error")
                     return
@@ -213,12 +237,12 @@ class CompletionServer:
                     )
                     return
                 try:
-                    out = server.submit(messages, key).result()
+                    out = server.submit(prompt, key).result()
                 except Exception as err:
                     self._error(500, f"{type(err).__name__}: {err}", "server_error")
                     return
                 head = {
-                    "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+                    "id": f"{'cmpl' if raw else 'chatcmpl'}-{uuid.uuid4().hex[:24]}",
                     "created": int(time.time()),
                     "model": server.model_name,
                 }
@@ -229,7 +253,17 @@ class CompletionServer:
                 }
                 if body.get("stream"):
                     options = body.get("stream_options") or {}
-                    self._stream(head, out, usage if options.get("include_usage") else None)
+                    self._stream(head, out, usage if options.get("include_usage") else None, raw)
+                    return
+                if raw:
+                    choice = {
+                        "index": 0,
+                        "text": out.text,
+                        "logprobs": None,
+                        "finish_reason": out.finish_reason,
+                    }
+                    body = {**head, "object": "text_completion", "choices": [choice]}
+                    self._send(200, {**body, "usage": usage})
                     return
                 message = {"role": "assistant", "content": out.text}
                 choice = {"index": 0, "message": message, "finish_reason": out.finish_reason}
@@ -238,8 +272,9 @@ class CompletionServer:
                     {**head, "object": "chat.completion", "choices": [choice], "usage": usage},
                 )
 
-            def _stream(self, head: dict, out, usage: dict | None) -> None:
-                """The answer as server-sent events of `chat.completion.chunk`s."""
+            def _stream(self, head: dict, out, usage: dict | None, raw: bool) -> None:
+                """The answer as server-sent events: `chat.completion.chunk`s, or for raw
+                text `text_completion` chunks."""
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Cache-Control", "no-cache")
@@ -251,17 +286,20 @@ class CompletionServer:
                     text[i : i + STREAM_CHUNK_CHARS]
                     for i in range(0, len(text), STREAM_CHUNK_CHARS)
                 ]
-                deltas = [{"role": "assistant", "content": ""}]
-                deltas += [{"content": piece} for piece in pieces]
-                chunks = [(delta, None) for delta in deltas] + [({}, out.finish_reason)]
-                for delta, finish in chunks:
-                    choice = {"index": 0, "delta": delta, "finish_reason": finish}
-                    chunk = {**head, "object": "chat.completion.chunk", "choices": [choice]}
-                    self._event(chunk)
+                kind = "text_completion" if raw else "chat.completion.chunk"
+                if raw:
+                    chunks = [({"text": piece}, None) for piece in pieces]
+                    chunks.append(({"text": ""}, out.finish_reason))
+                else:
+                    deltas = [{"role": "assistant", "content": ""}]
+                    deltas += [{"content": piece} for piece in pieces]
+                    chunks = [({"delta": delta}, None) for delta in deltas]
+                    chunks.append(({"delta": {}}, out.finish_reason))
+                for part, finish in chunks:
+                    choice = {"index": 0, **part, "finish_reason": finish}
+                    self._event({**head, "object": kind, "choices": [choice]})
                 if usage is not None:
-                    self._event(
-                        {**head, "object": "chat.completion.chunk", "choices": [], "usage": usage}
-                    )
+                    self._event({**head, "object": kind, "choices": [], "usage": usage})
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 

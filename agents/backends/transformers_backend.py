@@ -163,7 +163,6 @@ class TransformersBackend:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     # -- generation --------------------------------------------------------------------------
-    @torch.inference_mode()
     def generate(
         self,
         prompts: Sequence[Prompt],
@@ -173,11 +172,41 @@ class TransformersBackend:
         banned: Sequence[str] = (),
     ) -> list[Completion]:
         check_prompts(prompts)
-        if max_new_tokens < 1:
-            raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
         if not prompts:
             return []
-        ids = self.encode_many(prompts)
+        return self._generate_ids(
+            self.encode_many(prompts), max_new_tokens, temperature, stop, banned
+        )
+
+    def complete(
+        self,
+        texts: Sequence[str],
+        max_new_tokens: int,
+        temperature: float = 0.0,
+        stop: Sequence[str] = (),
+        banned: Sequence[str] = (),
+    ) -> list[Completion]:
+        """`generate` for raw texts (no chat template): the legacy completions API's."""
+        if not all(isinstance(text, str) and text for text in texts):
+            raise ValueError("each prompt must be a non-empty string")
+        if not texts:
+            return []
+        return self._generate_ids(
+            self.segments(list(texts)), max_new_tokens, temperature, stop, banned
+        )
+
+    @torch.inference_mode()
+    def _generate_ids(
+        self,
+        ids: list[list[int]],
+        max_new_tokens: int,
+        temperature: float,
+        stop: Sequence[str],
+        banned: Sequence[str],
+    ) -> list[Completion]:
+        """The completions of prompts given as token ids, decoded in one batch."""
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
         prefix_len, prefix_kv = self._shared_prefix(ids)
         rows = len(ids)
         suffixes = [x[prefix_len:] for x in ids]
