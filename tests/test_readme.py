@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,3 +42,54 @@ def test_every_other_python_example_runs(capsys):
     for name, example in examples:
         exec(compile(example, name, "exec"), {})
     assert "Visible nodes" in capsys.readouterr().out  # the POGS example
+
+
+BASH_BLOCK = re.compile(r"```bash\n(.*?)```", re.S)
+DYNPLAN = ".venv/bin/dynplan "
+# README commands that finish in seconds: run as written (in a scratch directory)
+RUN_AS_WRITTEN = (
+    ".venv/bin/dynplan play --agent learned-dynamic --steps 20 --temperature 1",
+    ".venv/bin/dynplan leaderboard --format html --out board.html",
+)
+
+
+def shown_commands() -> list[tuple[str, str]]:
+    """(page, command) for every `dynplan` command in a bash block of the README and docs/,
+    continuation lines joined and comments dropped."""
+    pages = [README, *sorted(DOCS.rglob("*.md"))]
+    commands = []
+    for page in pages:
+        for block in BASH_BLOCK.findall(page.read_text()):
+            for line in block.replace("\\\n", " ").splitlines():
+                line = line.strip()
+                if line.startswith(DYNPLAN):
+                    words = shlex.split(line, comments=True)
+                    commands.append((str(page.relative_to(ROOT)), shlex.join(words)))
+    return commands
+
+
+def test_every_shown_command_parses():
+    """Each command the pages show is one the CLI takes: its subcommand, flags and choices."""
+    from dynplan_cli import build_parser
+
+    commands = shown_commands()
+    assert len(commands) > 20
+    parser = build_parser()
+    for page, command in commands:
+        try:
+            parser.parse_args(shlex.split(command)[1:])
+        except SystemExit:
+            raise AssertionError(f"{page}: `{command}` does not parse") from None
+
+
+def test_the_quick_readme_commands_run_as_written(tmp_path):
+    import subprocess
+    import sys
+
+    shown = {command for _, command in shown_commands()}
+    for command in RUN_AS_WRITTEN:
+        assert command in shown, f"the README no longer shows `{command}`"
+        argv = [sys.executable, "-m", "dynplan_cli", *shlex.split(command)[1:]]
+        result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "board.html").stat().st_size > 1000
