@@ -73,6 +73,35 @@ def resolve_checkpoint(spec: str | Path) -> tuple[Path, Path | None]:
     return resolve_model(spec), None
 
 
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt")
+_WEIGHTS_CACHE: dict[tuple, str] = {}
+
+
+def weights_sha256(model: str | Path, adapter: str | Path | None = None) -> str:
+    """SHA-256 over the weight files of a model (a shipped name, checkpoint or directory) and
+    of its adapter, in name order: what names a model's weights on the board."""
+    import hashlib
+
+    path, shipped_adapter = resolve_checkpoint(model)
+    directories = [Path(path)] + [Path(a) for a in (shipped_adapter, adapter) if a]
+    files = [
+        f
+        for directory in directories
+        for f in sorted(directory.iterdir())
+        if f.is_file() and f.suffix in WEIGHT_SUFFIXES
+    ]
+    key = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    if key not in _WEIGHTS_CACHE:
+        digest = hashlib.sha256()
+        for f in files:
+            digest.update(f.name.encode() + b"\0")
+            with open(f, "rb") as weights:
+                for block in iter(lambda: weights.read(2**20), b""):
+                    digest.update(block)
+        _WEIGHTS_CACHE[key] = digest.hexdigest()
+    return _WEIGHTS_CACHE[key]
+
+
 def card_prompt(model_dir: str | Path | None, fallback: str | Path | None = None) -> dict | None:
     """The `prompt` an SFT card records in `model_dir` (else in `fallback`); None without one."""
     import json

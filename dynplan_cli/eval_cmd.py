@@ -103,7 +103,19 @@ def agent_spec(
         spec["plans_file"] = args.plans
     if args.name:
         spec["name"] = args.name
+    spec["weights_sha256"] = _weights(args)
     return spec
+
+
+def _weights(args: argparse.Namespace) -> str | None:
+    """The SHA-256 of the local LLM's weights the agent (or a pair's actor) plays with."""
+    from agents.models import weights_sha256
+    from agents.specs import parse_spec
+
+    parsed = parse_spec(args.actor or args.agent)
+    if parsed.kind != "llm" or args.backend != "transformers":
+        return None
+    return weights_sha256(parsed.model or args.model or DEFAULT_MODEL, args.adapter)
 
 
 def _single_agent_spec(args: argparse.Namespace, prompt: dict | None, gate: dict | None) -> dict:

@@ -20,6 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "what the replay contradicts (default: on with --to-repo)",
     )
     parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="take over a name another agent holds on the board (its rows stay stored)",
+    )
+    parser.add_argument(
         "--db", default=None, help="SQLite file (default <data dir>/leaderboard.sqlite)"
     )
     parser.add_argument(
@@ -40,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
             args.to_repo,
             args.max_bytes or MAX_RESULT_BYTES,
             verify=args.verify,
+            replace=args.replace,
         )
     except ValueError as err:
         raise SystemExit(f"dynplan submit: rejected: {err}") from None

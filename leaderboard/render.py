@@ -1,6 +1,7 @@
 """Rendering the leaderboard: terminal table, Markdown, a self-contained HTML page, JSON.
 
-Each agent appears once per protocol, with its latest submission; rows are ranked by
+Each agent appears once per protocol, with its latest submission (by the time its result was
+written; `leaderboard.store.BOARD_RULE` states the rule on the board); rows are ranked by
 progression (on POGS: the success rate, the share of episodes that reach the target, with the
 mean return and steps beside it). Published reference rows (BALROG, Crafter's scoreboard) are
 shown in their protocol's table and marked as published, not reproduced here.
@@ -18,12 +19,19 @@ from dataclasses import dataclass
 from importlib import resources
 
 from leaderboard.protocols import PROTOCOLS
-from leaderboard.store import Entry
+from leaderboard.store import BOARD_RULE, Entry
 
 PUBLISHED = tomllib.loads(
     resources.files("leaderboard").joinpath("data/published.toml").read_text()
 )["row"]
-COMPUTE_COLUMNS = ("plans/100 steps", "plan tok/step", "gen tok/step", "invalid %", "episodes")
+COMPUTE_COLUMNS = (
+    "plans/100 steps",
+    "plan tok/step",
+    "gen tok/step",
+    "invalid %",
+    "episodes",
+    "verified",
+)
 COLUMNS = {  # per game (`Protocol.family`)
     "crafter": ("rank", "agent", "progression %", "Crafter score", *COMPUTE_COLUMNS),
     "pogs": ("rank", "agent", "success %", "return", "steps", *COMPUTE_COLUMNS),
@@ -46,12 +54,14 @@ class Row:
     return_se: float | None = None
     length_mean: float | None = None
     published: str | None = None  # the source, for published rows
+    verified: str | None = None  # how the result was checked ("replay"), None if it was not
 
 
 def latest_per_agent(entries: Sequence[Entry], protocol: str) -> list[Entry]:
-    """The latest submission (highest id) of each agent on a protocol."""
+    """The latest submission of each agent on a protocol: the result written last (then the
+    one stored last)."""
     latest: dict[str, Entry] = {}
-    for entry in sorted(entries, key=lambda e: e.id):
+    for entry in sorted(entries, key=lambda e: (e.result.created, e.id)):
         if entry.result.protocol.id == protocol:
             latest[entry.result.agent.name] = entry
     return list(latest.values())
@@ -73,6 +83,7 @@ def rows_for(entries: Sequence[Entry], protocol: str) -> list[Row]:
             e.metrics.return_mean,
             e.metrics.return_se,
             e.metrics.length_mean,
+            verified=e.result.verification.method if e.result.verification else None,
         )
         for e in latest_per_agent(entries, protocol)
     ]
@@ -117,6 +128,7 @@ def _cells(rank: int, row: Row, family: str = "crafter") -> list[str]:
         _num(row.generated_tokens_per_step, "{:.1f}"),
         _num(None if row.invalid_rate is None else 100 * row.invalid_rate),
         _num(row.episodes, "{}"),
+        "" if row.published else (row.verified or "-"),
     ]
 
 
@@ -144,6 +156,8 @@ def render_markdown(entries: Sequence[Entry], protocol: str | None = None) -> st
         "on POGS the success rate: the share of episodes that reach the target). "
         "Metrics are recomputed from each submission's episode records. Published rows are "
         "other papers' numbers, shown for reference and not reproduced here.",
+        "",
+        BOARD_RULE,
         "",
         "Regenerate with `dynplan leaderboard --repo --format md --out leaderboard/README.md`.",
         "",
@@ -231,6 +245,7 @@ def render_html(entries: Sequence[Entry], protocol: str | None = None) -> str:
         "<p>Ranked by progression (mean share of the 22 achievements ± standard error; on "
         "POGS the success rate). "
         "Published rows are shown for reference, not reproduced here.</p>",
+        f"<p>{html.escape(BOARD_RULE)}</p>",
     ]
     for pid in protocols_in(entries, protocol):
         rows, family = rows_for(entries, pid), PROTOCOLS[pid].family

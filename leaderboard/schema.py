@@ -102,6 +102,24 @@ class AgentSpec(BaseModel):
     adapter: str | None = None
     decoding: dict[str, Any] = Field(default_factory=dict)
     plans_file: str | None = None
+    # SHA-256 of the model's (and adapter's) weight files (`agents.models.weights_sha256`);
+    # a shipped model's name is accepted only with its weights'
+    weights_sha256: str | None = None
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two results the same agent's: everything but the name."""
+        return self.model_dump(exclude={"name"})
+
+
+class Verification(BaseModel):
+    """How a result was checked before it was stored: each episode replayed from its
+    recorded actions and plans (`leaderboard.verify`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: str = "replay"
+    episodes: int = Field(ge=1)
+    trajectories_sha256: str
 
 
 class ProtocolSpec(BaseModel):
@@ -127,6 +145,7 @@ class ResultFile(BaseModel):
     versions: dict[str, str | None]
     git_revision: str | None = None
     created: str
+    verification: Verification | None = None  # set by `dynplan submit --verify`
 
     @field_validator("schema_version")
     @classmethod

@@ -7,6 +7,11 @@ several processes both land (WAL journal, busy timeout).
 
 The shared leaderboard lives in the repository: accepted result files under
 `leaderboard/submissions/` (`submit --to-repo`), merged into the store when it is read.
+
+Names belong to their agents (`check_name`): a shipped model's name is accepted only with that
+model's weights (their SHA-256 in the result), and a name already on the board only with the
+same agent (everything in its spec but the name) unless `replace`. Every submission is kept;
+the board shows each name's latest (`BOARD_RULE`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,12 @@ SUBMISSIONS_DIR = Path(__file__).resolve().parent / "submissions"
 # The largest result file read (a crafter-full result of 100 episodes is ~0.1 MB; `dynplan
 # submit --max-bytes` changes it).
 MAX_RESULT_BYTES = 4 * 2**20
+BOARD_RULE = (
+    "Each name shows its latest submission; every submission is kept. A name belongs to one "
+    "agent: a shipped model's name only with its weights, a name on the board only with the "
+    "same agent (or `dynplan submit --replace`). Rows marked `replay` were verified by "
+    "replaying every episode's recorded actions (`dynplan submit --verify`)."
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -150,6 +161,22 @@ class Store:
             )
         return out
 
+    def check_name(self, result: ResultFile, replace: bool = False) -> None:
+        """Refuse a result under a name another agent holds on this board (`replace`: take
+        the name over) or under a shipped model's name without its weights."""
+        check_shipped_weights(result)
+        if replace:
+            return
+        name, identity = result.agent.name, result.agent.identity()
+        for entry in self.entries():
+            if entry.result.agent.name == name and entry.result.agent.identity() != identity:
+                kind = entry.result.agent.kind
+                raise ValueError(
+                    f"the name {name!r} is on the board for another agent (#{entry.id}, a "
+                    f"{kind} agent with other settings); pick another name (dynplan eval "
+                    "--name) or pass --replace"
+                )
+
     def sync_repository(self, directory: Path = SUBMISSIONS_DIR) -> int:
         """Add the repository's committed submissions; returns how many were new."""
         new = 0
@@ -158,22 +185,43 @@ class Store:
         return new
 
 
+def check_shipped_weights(result: ResultFile) -> None:
+    """Refuse a result named after a shipped model (its name or its model) whose recorded
+    weights are not that model's."""
+    from agents.models import CHECKPOINTS, weights_sha256
+
+    agent = result.agent
+    for name in sorted({agent.name, agent.model} & set(CHECKPOINTS)):
+        expected = weights_sha256(name)
+        if agent.weights_sha256 != expected:
+            raise ValueError(
+                f"{name!r} is a shipped model: a result under its name must be played with its "
+                f"weights (sha256 {expected[:12]}...); this one records "
+                f"{(agent.weights_sha256 or 'no weights')[:12]}"
+            )
+
+
 def submit(
     path: str | Path,
     store: Store,
     to_repo: bool = False,
     max_bytes: int = MAX_RESULT_BYTES,
     verify: bool | None = None,
+    replace: bool = False,
 ) -> tuple[int, bool, Path | None]:
     """Validate a result file and store it; with `to_repo`, also add it to the repository.
     `verify` (default: with `to_repo`) first replays every episode from the
-    `trajectories.jsonl` beside the file (`leaderboard.verify`) and refuses what it contradicts."""
+    `trajectories.jsonl` beside the file (`leaderboard.verify`), refuses what it contradicts
+    and marks the result verified; the name must be the agent's (`Store.check_name`)."""
     result = load_result_file(path, max_bytes)
+    if to_repo:
+        store.sync_repository()  # the names the repository's board holds
+    store.check_name(result, replace)
     if to_repo if verify is None else verify:
         from leaderboard.runner import TRAJECTORIES
         from leaderboard.verify import verify as replay
 
-        replay(result, Path(path).parent / TRAJECTORIES)
+        result = replay(result, Path(path).parent / TRAJECTORIES)
     copied = None
     if to_repo:
         copied = add_to_repository(result)

@@ -134,9 +134,19 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
 
 
-def verify(result: ResultFile, trajectories: str | Path, max_bytes: int = MAX_TRAJECTORY_BYTES):
-    """Raise ValueError naming the first episodes the replay contradicts; None when all hold."""
+def verify(
+    result: ResultFile, trajectories: str | Path, max_bytes: int = MAX_TRAJECTORY_BYTES
+) -> ResultFile:
+    """`result` marked verified (its `verification`) when every episode's replay holds;
+    raises ValueError naming the first episodes the replay contradicts."""
+    import hashlib
+
+    from leaderboard.schema import Verification
+
     problems = replay_problems(result, recorded_steps(trajectories, max_bytes))
     if problems:
         more = f" (and {len(problems) - 3} more episodes)" if len(problems) > 3 else ""
         raise ValueError("the replay disagrees: " + "; ".join(problems[:3]) + more)
+    digest = hashlib.sha256(Path(trajectories).read_bytes()).hexdigest()
+    record = Verification(episodes=len(result.episodes), trajectories_sha256=digest)
+    return result.model_copy(update={"verification": record})
