@@ -73,6 +73,14 @@ class DynPlanCrafterEnv(gym.Env):
             raise ValueError(f"length must be a positive int, got {length!r}")
         if not isinstance(max_plan_chars, int) or max_plan_chars < 1:
             raise ValueError(f"max_plan_chars must be a positive int, got {max_plan_chars!r}")
+        area, view, size = _pair("area", area, 2), _pair("view", view, 1), _pair("size", size, 1)
+        item_rows = -(-len(ITEMS) // view[0])  # the inventory rows crafter draws below the map
+        if view[1] <= item_rows:
+            raise ValueError(
+                f"view {view} leaves no room for the map: crafter draws {item_rows} inventory "
+                f"rows below it at width {view[0]}, so the height must be > {item_rows} "
+                "(default (9, 9))"
+            )
         self.render_mode = render_mode
         self.image = bool(image)
         self.text = bool(text)
@@ -82,9 +90,9 @@ class DynPlanCrafterEnv(gym.Env):
         )
         self._core = CrafterCore(
             draw_images=self.image,
-            area=tuple(area),
-            view=tuple(view),
-            size=tuple(size),
+            area=area,
+            view=view,
+            size=size,
             length=length,
         )
         self._describer = CrafterTextDescriber(
@@ -92,8 +100,8 @@ class DynPlanCrafterEnv(gym.Env):
             TextOptions(
                 unique_items,
                 precise_location,
-                tuple(skip_items),
-                tuple(edge_only_items),
+                skip_items,
+                edge_only_items,
                 text_style,
             ),
         )
@@ -243,3 +251,16 @@ class DynPlanCrafterEnv(gym.Env):
             sleeping=bool(self._core.player.sleeping),
         )
         return state
+
+
+def _pair(name: str, value, least: int) -> tuple[int, int]:
+    """`value` as a (width, height) pair of ints >= `least`, else a ValueError naming `name`."""
+    try:
+        pair = tuple(value)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least for v in pair
+    ):
+        raise ValueError(f"{name} must be two ints >= {least} (width, height), got {value!r}")
+    return int(pair[0]), int(pair[1])

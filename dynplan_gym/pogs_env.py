@@ -32,6 +32,7 @@ from dynplan_gym.spaces import FreeText
 TEXT = tomllib.loads(resources.files("dynplan_gym").joinpath("data/pogs_text.toml").read_text())
 MAX_SEED = 2**31 - 1
 MAX_REDRAWS = 10_000
+MAX_NODES = 500  # the observation holds an n x n adjacency matrix
 TARGET_REWARD, INVALID_REWARD = 100.0, -1.0
 
 
@@ -73,6 +74,10 @@ class DynPlanPOGSEnv(gym.Env):
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+        if num_nodes > MAX_NODES:
+            raise ValueError(
+                f"num_nodes must be <= {MAX_NODES} (gym-pogs uses 20), got {num_nodes}"
+            )
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
         self.num_nodes, self.k_nearest, self.max_steps = num_nodes, k_nearest, max_steps
@@ -112,9 +117,12 @@ class DynPlanPOGSEnv(gym.Env):
         if options:
             raise ValueError(f"reset takes no options, got {sorted(options)}")
         if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+            isinstance(seed, bool)
+            or not isinstance(seed, numbers.Integral)
+            or not 0 <= seed <= MAX_SEED
         ):
             raise ValueError(f"seed must be an int in [0, {MAX_SEED}] or None, got {seed!r}")
+        seed = None if seed is None else int(seed)  # numpy ints too, as Crafter takes them
         super().reset(seed=seed)
         world_seed = int(seed) if seed is not None else int(self.np_random.integers(MAX_SEED))
         self.tree, self.start, self.target, self.search_backtracks = self._draw(world_seed)

@@ -60,6 +60,11 @@ class TextOptions:
         if self.style not in TEXT_STYLES:
             raise ValueError(f"text style must be one of {list(TEXT_STYLES)}, got {self.style!r}")
         for field in ("skip_items", "edge_only_items"):
+            if isinstance(getattr(self, field), str):
+                raise ValueError(
+                    f"{field} must be a list of kind names (e.g. ['grass']), got the string "
+                    f"{getattr(self, field)!r}"
+                )
             names = tuple(getattr(self, field))
             unknown = [n for n in names if n not in SEMANTIC_NAMES[1:]]
             if unknown:

@@ -205,6 +205,31 @@ def test_bad_construction_and_reset_arguments():
         env.reset(options={"difficulty": 3})
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"area": (0, 0)}, r"area must be two ints >= 2 \(width, height\), got \(0, 0\)"),
+        ({"area": (3.5, 64)}, "area must be two ints"),
+        ({"area": (64, 64, 1)}, "area must be two ints"),
+        ({"view": (0, 0)}, "view must be two ints >= 1"),
+        ({"view": (4, 4)}, r"leaves no room for the map: .* height must be > 4"),
+        ({"size": None}, "size must be two ints"),
+        ({"skip_items": "grass"}, "skip_items must be a list of kind names"),
+        ({"edge_only_items": ["ocean"]}, r"edge_only_items has unknown kinds \['ocean'\]"),
+    ],
+)
+def test_bad_world_settings_get_one_clear_error(settings, message):
+    with pytest.raises(ValueError, match=message):
+        DynPlanCrafterEnv(**settings)
+
+
+def test_the_smallest_views_that_fit_play():
+    for view in ((9, 5), (5, 5), (6, 9)):
+        env = DynPlanCrafterEnv(view=view)
+        obs, _ = env.reset(seed=0)
+        assert obs["local_view"].shape[0] == view[0] and env.step(0)[0]["local_view"].size
+
+
 def test_render_needs_rgb_array_mode(env):
     env.reset(seed=0)
     with pytest.warns(UserWarning, match="render_mode"):

@@ -182,3 +182,17 @@ def test_an_llm_agent_plays_pogs_unchanged(tiny_backend):
             break
     prompt = agent.last_prompts[0]
     assert "searching a graph" in prompt[0]["content"] and "Visible nodes" in prompt[1]["content"]
+
+
+def test_seeds_and_sizes_are_checked_with_the_range_they_accept():
+    import numpy as np
+
+    env = DynPlanPOGSEnv()
+    first, _ = env.reset(seed=np.int64(5))  # numpy ints, as Crafter takes them
+    again, _ = env.reset(seed=5)
+    assert first["text"] == again["text"]
+    for seed in (-1, 2**31, 2**64, 1.5, True):
+        with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2147483647\]"):
+            env.reset(seed=seed)
+    with pytest.raises(ValueError, match="num_nodes must be <= 500"):
+        DynPlanPOGSEnv(num_nodes=10**6)
