@@ -53,7 +53,8 @@ class POGSExpertAgent:
         for slot, obs, info in zip(slots, observations, infos, strict=True):
             state = self._slots[slot]
             if int(info.get("step", 0)) == 0 or not state:
-                state.update(search=MemorySearch(int(obs["target"]), self.k_nearest), goal=None)
+                hops = int(info.get("view_hops", self.k_nearest))  # the env's view radius
+                state.update(search=MemorySearch(int(obs["target"]), hops), goal=None)
             search: MemorySearch = state["search"]
             current = int(obs["current"])
             search.observe(current, *view_from(obs))

@@ -32,7 +32,10 @@ if CRAFTER_ENV_ID not in registry:
         disable_env_checker=False,
     )
 
-for _env_id, _kwargs in ((POGS_ENV_ID, {}), (POGS_HARD_ENV_ID, {"min_backtracks": 3})):
+# The hard variant as gym-pogs's README sets HardPOGS-v0: a 2-hop view, 2 runs of backtracking
+# (its registered defaults, a 3-hop view and 3 runs, admit no 20-node world: none in 2,000).
+HARD_POGS = {"k_nearest": 2, "min_backtracks": 2}
+for _env_id, _kwargs in ((POGS_ENV_ID, {}), (POGS_HARD_ENV_ID, HARD_POGS)):
     if _env_id not in registry:
         # The env truncates at its own `max_steps` (30 by default).
         register(

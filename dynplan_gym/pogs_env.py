@@ -1,12 +1,16 @@
 """`DynPlanPOGS-v0` and `DynPlanPOGS-Hard-v0`: Partially Observable Graph Search with charged plans.
 
-A world is a uniformly random labelled tree (`pogs_graph.random_tree`); start and target are
-distinct random nodes. The agent sees the nodes within `k_nearest` hops and the edges among
-them, and moves by naming a node: a neighbour is a move, anything else an invalid move
-(reward -1, no move). Reaching the target gives +100 and ends the episode; after `max_steps`
-it is truncated. Optional `step_penalty` and `revisit_penalty` (default 0) are taken off each
-step and each move back to a node already visited. The hard variant redraws the world until the
-memory-based search (`pogs_graph.MemorySearch`) needs at least `min_backtracks` backtracks.
+A world is a uniformly random labelled tree (`pogs_graph.random_tree`, as gym-pogs draws them);
+start and target are distinct random nodes. The agent sees the nodes within `k_nearest` hops
+and the edges among them, and moves by naming a node: a neighbour is a move, anything else an
+invalid move (reward -1, no move). Reaching the target gives +100 and ends the episode; after
+`max_steps` steps it is truncated (both, when the target is reached on the last step). As in
+gym-pogs, `step_penalty` and `revisit_penalty` are non-positive and added to a valid move's
+reward that does not reach the target (the revisit one for a move back to a visited node), and
+`expert_penalty` (non-positive, default 0: off; gym-pogs's registered `POGS-v0` uses -1) is
+added to every move that is not one of its expert's (`pogs_graph.expert_moves`). The hard
+variant redraws the world until gym-pogs's search (`pogs_graph.PathKeepingSearch`) makes at
+least `min_backtracks` runs of backtracking within `max_steps` steps (`backtrack_runs`).
 
 Plans work as in `DynPlanCrafter-v0`: the action is `{"action": node, "plan": text}` (a bare
 int keeps the plan), a new plan costs `per_plan + per_token * tokens`, and the plan in force
@@ -26,7 +30,15 @@ import numpy as np
 from gymnasium import spaces
 
 from dynplan_gym.plan_cost import DEFAULT_PER_PLAN, DEFAULT_PER_TOKEN, PlanCost
-from dynplan_gym.pogs_graph import Tree, random_tree, search_backtracks, visible_edges
+from dynplan_gym.pogs_graph import (
+    KnownGraph,
+    Tree,
+    backtrack_runs,
+    expert_moves,
+    random_tree,
+    search_backtracks,
+    visible_edges,
+)
 from dynplan_gym.spaces import FreeText
 
 TEXT = tomllib.loads(resources.files("dynplan_gym").joinpath("data/pogs_text.toml").read_text())
@@ -42,8 +54,10 @@ class DynPlanPOGSEnv(gym.Env):
     Args:
         num_nodes: nodes of the tree (default 20). k_nearest: visibility radius in hops (3).
         max_steps: steps before truncation (30). min_backtracks: 0 for the standard variant;
-            the hard variant redraws until the memory-based search needs at least this many.
-        step_penalty, revisit_penalty: taken off per step / per move back to a visited node.
+            the hard variant redraws until gym-pogs's search makes at least this many runs of
+            backtracking within max_steps.
+        step_penalty, revisit_penalty, expert_penalty: non-positive, added as gym-pogs adds
+            them (module docstring).
         plan_cost_per_plan, plan_cost_per_token, plan_tokenizer: as in `DynPlanCrafter-v0`.
         max_plan_chars: the longest plan accepted.
     """
@@ -59,6 +73,7 @@ class DynPlanPOGSEnv(gym.Env):
         min_backtracks: int = 0,
         step_penalty: float = 0.0,
         revisit_penalty: float = 0.0,
+        expert_penalty: float = 0.0,
         plan_cost_per_plan: float = DEFAULT_PER_PLAN,
         plan_cost_per_token: float = DEFAULT_PER_TOKEN,
         plan_tokenizer: str | Callable[[str], int] | None = None,
@@ -74,6 +89,16 @@ class DynPlanPOGSEnv(gym.Env):
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+        for name, value in (
+            ("step_penalty", step_penalty),
+            ("revisit_penalty", revisit_penalty),
+            ("expert_penalty", expert_penalty),
+        ):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value <= 0:
+                raise ValueError(
+                    f"{name} must be a number <= 0 (added to the reward, as gym-pogs adds it), "
+                    f"got {value!r}"
+                )
         if num_nodes > MAX_NODES:
             raise ValueError(
                 f"num_nodes must be <= {MAX_NODES} (gym-pogs uses 20), got {num_nodes}"
@@ -83,6 +108,7 @@ class DynPlanPOGSEnv(gym.Env):
         self.num_nodes, self.k_nearest, self.max_steps = num_nodes, k_nearest, max_steps
         self.min_backtracks = min_backtracks
         self.step_penalty, self.revisit_penalty = float(step_penalty), float(revisit_penalty)
+        self.expert_penalty = float(expert_penalty)
         self.max_plan_chars, self.render_mode = max_plan_chars, render_mode
         self.plan_cost = PlanCost.from_settings(
             plan_cost_per_plan, plan_cost_per_token, plan_tokenizer
@@ -125,8 +151,12 @@ class DynPlanPOGSEnv(gym.Env):
         seed = None if seed is None else int(seed)  # numpy ints too, as Crafter takes them
         super().reset(seed=seed)
         world_seed = int(seed) if seed is not None else int(self.np_random.integers(MAX_SEED))
-        self.tree, self.start, self.target, self.search_backtracks = self._draw(world_seed)
+        self.tree, self.start, self.target, self.search_backtracks, self.backtrack_runs = (
+            self._draw(world_seed)
+        )
         self.current, self.visited = self.start, {self.start}
+        self._seen = KnownGraph(self.k_nearest)  # what the expert-shaped reward's expert knows
+        self._seen.observe(self.current, *visible_edges(self.tree, self.current, self.k_nearest))
         self._steps, self._over = 0, False
         self._plan, self._plan_age, self._num_plans, self._plan_tokens = "", 0, 0, 0
         return self._observation(), self._info(0.0, 0.0, 0, False, False)
@@ -141,17 +171,25 @@ class DynPlanPOGSEnv(gym.Env):
             self._num_plans += 1
             self._plan_tokens += tokens
         self._steps += 1
-        task_reward = -self.step_penalty
+        expert = not self.expert_penalty or node in expert_moves(
+            self._seen, self.current, self.target
+        )
         invalid = node not in self.tree[self.current]
         if invalid:
-            task_reward += INVALID_REWARD
+            task_reward = INVALID_REWARD
+        elif node == self.target:
+            task_reward = TARGET_REWARD
         else:
-            task_reward -= self.revisit_penalty if node in self.visited else 0.0
+            task_reward = self.step_penalty + (
+                self.revisit_penalty if node in self.visited else 0.0
+            )
+        task_reward += 0.0 if expert else self.expert_penalty
+        if not invalid:
             self.current = node
             self.visited.add(node)
+        self._seen.observe(self.current, *visible_edges(self.tree, self.current, self.k_nearest))
         terminated = self.current == self.target
-        task_reward += TARGET_REWARD if terminated else 0.0
-        truncated = self._steps >= self.max_steps and not terminated
+        truncated = self._steps >= self.max_steps
         self._over = terminated or truncated
         if self._plan:
             self._plan_age += 1
@@ -167,17 +205,20 @@ class DynPlanPOGSEnv(gym.Env):
         return self._observation()["text"] if self.render_mode == "ansi" else None
 
     # -- helpers ------------------------------------------------------------------------------
-    def _draw(self, world_seed: int) -> tuple[Tree, int, int, int]:
+    def _draw(self, world_seed: int) -> tuple[Tree, int, int, int, int]:
+        """(tree, start, target, the expert's backtracks, gym-pogs's search's runs)."""
         rng = np.random.default_rng(world_seed)
         for _ in range(MAX_REDRAWS):
             tree = random_tree(self.num_nodes, rng)
             start, target = (int(x) for x in rng.choice(self.num_nodes, 2, replace=False))
-            needed = search_backtracks(tree, start, target, self.k_nearest, 4 * self.num_nodes)
-            if needed is not None and needed >= self.min_backtracks:
-                return tree, start, target, needed
+            runs = backtrack_runs(tree, start, target, self.k_nearest, self.max_steps)
+            if runs >= self.min_backtracks:
+                needed = search_backtracks(tree, start, target, self.k_nearest, 4 * self.num_nodes)
+                return tree, start, target, needed, runs
         raise ValueError(
             f"no world with min_backtracks={self.min_backtracks} found in {MAX_REDRAWS} draws "
-            f"of {self.num_nodes} nodes with k_nearest={self.k_nearest}"
+            f"of {self.num_nodes} nodes with k_nearest={self.k_nearest} and "
+            f"max_steps={self.max_steps} (gym-pogs's rule: runs of backtracking of its search)"
         )
 
     def _parse(self, action: Any) -> tuple[int, str]:
@@ -252,4 +293,6 @@ class DynPlanPOGSEnv(gym.Env):
             "target": self.target,
             "invalid_move": invalid,
             "search_backtracks": self.search_backtracks,
+            "backtrack_runs": self.backtrack_runs,
+            "view_hops": self.k_nearest,
         }

@@ -133,3 +133,148 @@ def search_backtracks(tree: Tree, start: int, target: int, k: int, max_moves: in
         if node == target:
             return search.backtracks
     return None
+
+
+def _known_hops(known: dict[int, set[int]], source: int) -> dict[int, int]:
+    """Node -> hops from `source` along known edges."""
+    seen = {source: 0}
+    queue = deque([source])
+    while queue:
+        node = queue.popleft()
+        for nxt in sorted(known.get(node, ())):
+            if nxt not in seen:
+                seen[nxt] = seen[node] + 1
+                queue.append(nxt)
+    return seen
+
+
+def _known_path(known: dict[int, set[int]], source: int, goal: int) -> list[int] | None:
+    """The path from `source` to `goal` along known edges (without `source`); None if there is
+    none (in a forest, the only one)."""
+    parents: dict[int, int | None] = {source: None}
+    queue = deque([source])
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            path = []
+            while parents[node] is not None:
+                path.append(node)
+                node = parents[node]
+            return path[::-1]
+        for nxt in sorted(known.get(node, ())):
+            if nxt not in parents:
+                parents[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+@dataclass
+class KnownGraph:
+    """What an agent has seen of a world, as gym-pogs's agents keep it: every edge seen, and the
+    nodes *explored* (within k - 1 hops, along known edges, of a node it stood on); a known
+    node not explored is on the frontier."""
+
+    k: int
+    known: dict[int, set[int]] = field(default_factory=dict)  # in the order first seen
+    explored: set[int] = field(default_factory=set)
+
+    def observe(self, node: int, near: dict[int, int], edges: list[tuple[int, int]]) -> dict:
+        """Take in the view from `node`; returns hops from `node` along known edges. Nodes are
+        remembered in the order a row-by-row reading of the view's adjacency matrix meets
+        them (what breaks ties in `first_nearest_frontier`)."""
+        seen: dict[int, list[int]] = {}
+        for a, b in edges:
+            seen.setdefault(a, []).append(b)
+            seen.setdefault(b, []).append(a)
+        for a in sorted(seen):
+            for b in sorted(seen[a]):
+                self.known.setdefault(a, set()).add(b)
+                self.known.setdefault(b, set()).add(a)
+        hops = _known_hops(self.known, node)
+        self.explored |= {other for other, n in hops.items() if n <= self.k - 1}
+        return hops
+
+    def nearest_frontier(self, hops: dict[int, int]) -> list[int]:
+        """The frontier nodes nearest to where `hops` was measured (lowest label first)."""
+        frontier = [n for n in self.known if n not in self.explored and n in hops]
+        if not frontier:
+            return []
+        nearest = min(hops[n] for n in frontier)
+        return sorted(n for n in frontier if hops[n] == nearest)
+
+    def first_nearest_frontier(self, hops: dict[int, int]) -> int | None:
+        """One nearest frontier node, the one gym-pogs's search takes: ties go as Python's
+        `min` over a set of the frontier labels built in the order the nodes were first seen
+        (its implementation's tie-break, which its rule for hard worlds depends on)."""
+        frontier = {n for n in self.known if n not in self.explored}
+        if not frontier:
+            return None
+        return min(frontier, key=lambda n: hops.get(n, len(self.known)))
+
+
+@dataclass
+class PathKeepingSearch:
+    """The search whose backtracking defines gym-pogs's hard worlds (written from its rule, not
+    its code). Unlike `MemorySearch` it keeps a path once chosen: to the target as soon as it
+    sees it, else to the nearest frontier node, chosen again only once that node lies within
+    k - 1 hops (ties as `KnownGraph.first_nearest_frontier`). A *run* of backtracking starts
+    when it stands on a node it visited before while not already backtracking, and ends on a
+    new node."""
+
+    target: int
+    k: int
+    graph: KnownGraph = field(init=False)
+    visited: set[int] = field(default_factory=set)
+    to_target: list[int] | None = None
+    to_explore: list[int] | None = None
+    runs: int = 0
+    backtracking: bool = False
+
+    def __post_init__(self) -> None:
+        self.graph = KnownGraph(self.k)
+
+    def act(self, node: int, near: dict[int, int], edges: list[tuple[int, int]]) -> int:
+        """The next node from `node`, given what `node` shows."""
+        if node in self.visited and not self.backtracking:
+            self.runs += 1
+            self.backtracking = True
+        elif node not in self.visited:
+            self.backtracking = False
+        self.visited.add(node)
+        hops = self.graph.observe(node, near, edges)
+        if self.to_target is None:
+            self.to_target = _known_path(self.graph.known, node, self.target)
+            if self.to_target:
+                self.to_explore = None
+        if self.to_target:
+            return self.to_target.pop(0)
+        end = self.to_explore[-1] if self.to_explore else None
+        if self.to_explore is None or (end is not None and hops.get(end, self.k) <= self.k - 1):
+            goal = self.graph.first_nearest_frontier(hops)
+            self.to_explore = [] if goal is None else _known_path(self.graph.known, node, goal)
+        return self.to_explore.pop(0) if self.to_explore else node
+
+
+def backtrack_runs(tree: Tree, start: int, target: int, k: int, max_steps: int) -> int:
+    """The runs of backtracking `PathKeepingSearch` makes in an episode of at most `max_steps`
+    steps (the step that ends it included, the position it ends on not examined): gym-pogs's
+    rule for its hard variant (`min_backtracks` runs)."""
+    search = PathKeepingSearch(target, k)
+    node = start
+    for _ in range(max_steps):
+        node = search.act(node, *visible_edges(tree, node, k))
+        if node == target:
+            break
+    return search.runs
+
+
+def expert_moves(graph: KnownGraph, node: int, target: int) -> set[int]:
+    """The moves gym-pogs's expert-shaped reward calls the expert's, from what `graph` knows:
+    the first step towards the target once it is known, else the first step towards each of
+    the nearest frontier nodes."""
+    path = _known_path(graph.known, node, target) if target in graph.known else None
+    if path:
+        return {path[0]}
+    hops = _known_hops(graph.known, node)
+    paths = (_known_path(graph.known, node, n) for n in graph.nearest_frontier(hops))
+    return {p[0] for p in paths if p}

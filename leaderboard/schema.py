@@ -240,7 +240,8 @@ def _check_pogs_episode(e: EpisodeRecord, env_kwargs: dict[str, Any]) -> None:
             f"seed {e.seed}: a POGS episode ends (terminated) exactly when it reaches the target "
             f"once; got reach_target={reached}, terminated={e.terminated}"
         )
-    per_step = 1 + env_kwargs.get("step_penalty", 0.0) + env_kwargs.get("revisit_penalty", 0.0)
+    penalties = ("step_penalty", "revisit_penalty", "expert_penalty")  # each <= 0, added
+    per_step = 1 + sum(abs(env_kwargs.get(name, 0.0)) for name in penalties)
     most = 100.0 * reached
     least = most - e.length * per_step
     if not least - TOLERANCE <= e.task_return <= most + TOLERANCE:

@@ -147,14 +147,21 @@ class Store:
         return cursor.lastrowid, True
 
     def entries(self, protocol: str | None = None) -> list[Entry]:
-        query = "SELECT id, result_json, source, submitted_at FROM submissions"
+        """The stored submissions (of `protocol`), except those of a protocol's earlier version
+        (kept in the file, shown no more: a new version plays other episodes)."""
+        from leaderboard.protocols import PROTOCOLS
+
+        query = "SELECT id, result_json, source, submitted_at, protocol, protocol_version FROM "
+        query += "submissions"
         args: tuple = ()
         if protocol:
             query, args = query + " WHERE protocol = ?", (protocol,)
         with self._connect() as db:
             rows = db.execute(query + " ORDER BY id", args).fetchall()
         out = []
-        for row_id, text, source, submitted_at in rows:
+        for row_id, text, source, submitted_at, pid, version in rows:
+            if pid not in PROTOCOLS or PROTOCOLS[pid].version != version:
+                continue
             result = ResultFile.model_validate_json(text)
             out.append(
                 Entry(row_id, result, compute_metrics(result.episodes), source, submitted_at)

@@ -14,7 +14,15 @@ from gymnasium.utils.env_checker import check_env
 import dynplan_gym
 from agents.pogs_expert import POGSExpertAgent
 from dynplan_gym.pogs_env import DynPlanPOGSEnv
-from dynplan_gym.pogs_graph import hops_from, random_tree, search_backtracks
+from dynplan_gym.pogs_graph import (
+    PathKeepingSearch,
+    backtrack_runs,
+    expert_moves,
+    hops_from,
+    random_tree,
+    search_backtracks,
+    visible_edges,
+)
 
 
 def test_checkers_pass_on_both_variants():
@@ -84,21 +92,82 @@ def test_truncated_after_max_steps():
     assert truncated and not terminated
 
 
-def test_penalties_are_options():
-    env = DynPlanPOGSEnv(step_penalty=0.5, revisit_penalty=2.0, k_nearest=30)
+def test_penalties_are_added_as_gym_pogs_adds_them():
+    """Non-positive penalties on a valid move that does not reach the target; an invalid move
+    pays -1 alone, the target +100 alone."""
+    env = DynPlanPOGSEnv(step_penalty=-0.5, revisit_penalty=-2.0, k_nearest=30)
     obs, _ = env.reset(seed=5)
-    start = obs["current"]
-    away = next(v for v in env.tree[start] if v != obs["target"])
+    start, target = obs["current"], obs["target"]
+    away = next(v for v in env.tree[start] if v != target)
     assert env.step(away)[1] == -0.5
     assert env.step(start)[1] == -2.5  # back to a visited node
+    assert env.step(start)[1] == -1.0  # invalid (standing on it): no step penalty
+    path = _path(env.tree, start, target)
+    for node in path[:-1]:
+        env.step(node)
+    assert env.step(path[-1])[1] == 100.0  # no step penalty on the move that reaches it
+    for name in ("step_penalty", "revisit_penalty", "expert_penalty"):
+        with pytest.raises(ValueError, match=f"{name} must be a number <= 0"):
+            DynPlanPOGSEnv(**{name: 0.5})
 
 
-def test_the_hard_variant_needs_backtracks():
+def _path(tree, start, goal):
+    """The tree path from start to goal (without start)."""
+    from dynplan_gym.pogs_graph import _known_path
+
+    return _known_path({n: set(adjacent) for n, adjacent in enumerate(tree)}, start, goal)
+
+
+def test_the_target_on_the_last_step_ends_both_ways():
+    env = DynPlanPOGSEnv(k_nearest=30)
+    obs, _ = env.reset(seed=5)
+    path = _path(env.tree, obs["current"], obs["target"])
+    env = DynPlanPOGSEnv(k_nearest=30, max_steps=len(path))
+    env.reset(seed=5)
+    for node in path:
+        _, reward, terminated, truncated, _ = env.step(node)
+    assert reward == 100.0 and terminated and truncated  # as gym-pogs ends it
+
+
+def test_the_expert_shaped_reward_takes_the_penalty_off_other_moves():
+    env = DynPlanPOGSEnv(expert_penalty=-1.0)
+    obs, _ = env.reset(seed=5)
+    expert = expert_moves(env._seen, obs["current"], obs["target"])
+    assert expert and expert <= set(env.tree[obs["current"]])
+    other = next((v for v in env.tree[obs["current"]] if v not in expert), None)
+    if other is not None:
+        assert env.step(other)[1] == -1.0  # a valid move, not the expert's
+    env.reset(seed=5)
+    assert env.step(next(iter(expert)))[1] == 0.0
+    assert env.step(env.current)[1] == -2.0  # invalid and not the expert's
+
+
+def test_gym_pogs_rule_counts_runs_of_backtracking_within_the_step_limit():
+    """Worked by hand from the rule: with a 2-hop view the search heads for the frontier node
+    2 (a tie with 3, taken as gym-pogs takes it), then 4 and 6, a dead end; the way back to 5
+    passes 2 and 1 (one run: 1 is still part of it), then 3 is new; once it sees the target it
+    walks there on the path it keeps."""
+    tree = ((1,), (0, 2, 3), (1, 4), (1, 5), (2, 6), (3, 7), (4,), (5, 8), (7,))
+    search = PathKeepingSearch(target=8, k=2)
+    node, walk = 0, [0]
+    while node != 8:
+        node = search.act(node, *visible_edges(tree, node, 2))
+        walk.append(node)
+    assert walk == [0, 1, 2, 4, 2, 1, 3, 5, 7, 8] and search.runs == 1
+    assert backtrack_runs(tree, 0, 8, 2, 30) == 1
+    assert backtrack_runs(tree, 0, 8, 2, 5) == 1  # 2, reached by the 4th step, is examined...
+    assert backtrack_runs(tree, 0, 8, 2, 4) == 0  # ...unless the episode ends there
+
+
+def test_the_hard_variant_makes_the_search_backtrack():
     env = gym.make(dynplan_gym.POGS_HARD_ENV_ID).unwrapped
+    assert (env.k_nearest, env.min_backtracks) == (2, 2)
     for seed in range(20):
         env.reset(seed=seed)
-        needed = search_backtracks(env.tree, env.start, env.target, 3, 80)
-        assert needed is not None and needed >= 3 == env.min_backtracks
+        runs = backtrack_runs(env.tree, env.start, env.target, 2, env.max_steps)
+        assert runs == env.backtrack_runs >= 2
+        needed = search_backtracks(env.tree, env.start, env.target, 2, 80)
+        assert needed == env.search_backtracks
     with pytest.raises(ValueError, match="min_backtracks=100"):
         DynPlanPOGSEnv(num_nodes=5, min_backtracks=100).reset(seed=0)
 
