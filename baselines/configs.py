@@ -229,7 +229,7 @@ class GoldilocksConfig:
     num_envs: int = 8  # episodes in lockstep per run
     temperature: float = 0.0  # --agent llm: sampling temperature (0: greedy; the board uses 1)
     workers: int = 2  # runs in parallel processes
-    ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
+    ray: str | None = None  # run on Ray: "local" or a cluster's address (`leaderboard.scale`)
     env: str = "crafter"  # crafter, or pogs: then the fields still at Crafter's defaults take
     # POGS's (`POGS_GOLDILOCKS`)
 
@@ -281,7 +281,7 @@ class SteeringConfig:
     temperature: float = 1.0  # the LLM actor's sampling temperature
     num_envs: int = 10  # episodes in lockstep per run
     workers: int = 2  # runs in parallel processes
-    ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
+    ray: str | None = None  # run on Ray: "local" or a cluster's address (`leaderboard.scale`)
 
 
 @dataclass
@@ -300,7 +300,7 @@ class TechTreeConfig:
     temperature: float = 1.0  # the LLM agents' sampling temperature, as on the board
     num_envs: int = 10  # episodes in lockstep per run
     workers: int = 2  # runs in parallel processes
-    ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
+    ray: str | None = None  # run on Ray: "local" or a cluster's address (`leaderboard.scale`)
 
     def __post_init__(self) -> None:
         if not self.agents:
@@ -327,7 +327,7 @@ class SampleEfficiencyConfig:
     protocol: str = "crafter-balrog-dev"  # the final models' play (development seeds)
     eval_envs: int = 10
     workers: int = 2  # runs in parallel processes
-    ray: str | None = None  # run on Ray: "local" or a cluster's address (`baselines.scale`)
+    ray: str | None = None  # run on Ray: "local" or a cluster's address (`leaderboard.scale`)
 
     def __post_init__(self) -> None:
         for name in ("seeds", "updates", "num_envs", "rollout_steps", "eval_envs"):

@@ -315,11 +315,11 @@ def generate(
     ray: str | None = None,
 ) -> dict:
     """Write `samples.jsonl` and `card.json` into `out_dir`; return the card. Trajectories
-    may be played by `workers` local processes or on Ray (`baselines.scale`); one writer
+    may be played by `workers` local processes or on Ray (`leaderboard.scale`); one writer
     writes them in seed order, so the bytes are the same either way."""
     from tqdm import tqdm
 
-    from baselines.scale import ordered_map
+    from leaderboard.scale import ordered_map
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

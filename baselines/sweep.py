@@ -16,7 +16,7 @@ def run_jobs(
 ) -> dict[Any, Any]:
     """`{key: value}` from `play(job) -> (key, value)` over every job, with a progress bar;
     `workers > 1` spreads the jobs over that many spawned processes, `ray` over a Ray cluster
-    (`baselines.scale`; `play` must pickle)."""
+    (`leaderboard.scale`; `play` must pickle)."""
     from multiprocessing import get_context
 
     from tqdm import tqdm
@@ -24,7 +24,7 @@ def run_jobs(
     results: dict[Any, Any] = {}
     with tqdm(total=len(jobs), desc=desc, disable=not progress) as bar:
         if ray is not None:
-            from baselines.scale import ordered_map
+            from leaderboard.scale import ordered_map
 
             for key, value in ordered_map(play, jobs, workers, ray):
                 results[key] = value

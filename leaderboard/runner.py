@@ -173,7 +173,7 @@ class EvaluationRun:
         ray: str | None = None,
         agent_factory: Callable[[], Agent] | None = None,
     ) -> ResultFile:
-        """Play every pending seed; with `workers > 1` or `ray` (`baselines.scale`) the seeds
+        """Play every pending seed; with `workers > 1` or `ray` (`leaderboard.scale`) the seeds
         are played in chunks of `num_envs` by agents `agent_factory` makes in each worker, and
         this process alone writes the files, chunk by chunk in seed order."""
         from tqdm import tqdm
@@ -211,7 +211,7 @@ class EvaluationRun:
         return self.result()
 
     def _run_spread(self, pending, workers, ray, agent_factory, bar) -> None:
-        from baselines.scale import ordered_map
+        from leaderboard.scale import ordered_map
 
         if agent_factory is None:
             raise ValueError("spreading episodes over workers needs an agent factory")

@@ -1,4 +1,4 @@
-"""Spreading work (`baselines.scale`): results in input order, dead workers retried, and data
+"""Spreading work (`leaderboard.scale`): results in input order, dead workers retried, and data
 generation byte-identical across one process, local workers and a local Ray of 2 CPUs."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from baselines.planning_data import DataConfig, generate
-from baselines.scale import ordered_map
+from leaderboard.scale import ordered_map
 
 SMALL = {"trajectories": 6, "max_steps": 40, "first_env_seed": 21_000}
 
