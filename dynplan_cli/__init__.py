@@ -19,6 +19,10 @@ SUBCOMMANDS = {
     "play": ("dynplan_cli.play", "play one short DynPlanCrafter-v0 episode and print what happens"),
     "eval": ("dynplan_cli.eval_cmd", "evaluate an agent on a protocol"),
     "submit": ("dynplan_cli.submit", "validate a result file and add it to the leaderboard"),
+    "replay": (
+        "dynplan_cli.replay",
+        "look at an episode of a run: its frames, plans and answers on one HTML page (or a video)",
+    ),
     "leaderboard": ("dynplan_cli.leaderboard_cmd", "show the leaderboard"),
     "compare": (
         "dynplan_cli.compare",
@@ -80,6 +84,7 @@ EXTRA_OF = {
     "accelerate": "llm",
     "stable_baselines3": "rl",
     "ray": "scale",
+    "imageio_ffmpeg": "video",
 }
 
 
