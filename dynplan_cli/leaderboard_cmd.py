@@ -38,7 +38,14 @@ def run(args: argparse.Namespace) -> int:
         store = Store(args.db)
         store.sync_repository()
         entries = store.entries()
-    text = FORMATS[args.format](entries, args.protocol)
+    if args.format == "html" and args.out:  # each row with its run at hand links a replay
+        from leaderboard.render import render_html, replay_links
+
+        text = render_html(
+            entries, args.protocol, replay_links(entries, Path(args.out), args.protocol)
+        )
+    else:
+        text = FORMATS[args.format](entries, args.protocol)
     if args.out:
         Path(args.out).write_text(text)
         print(f"written to {args.out}")

@@ -17,6 +17,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from leaderboard.protocols import PROTOCOLS
 from leaderboard.store import BOARD_RULE, Entry
@@ -55,6 +56,35 @@ class Row:
     length_mean: float | None = None
     published: str | None = None  # the source, for published rows
     verified: str | None = None  # how the result was checked ("replay"), None if it was not
+    link: str | None = None  # a page showing one of its episodes (`dynplan replay`)
+
+
+def replay_links(
+    entries: Sequence[Entry], page: Path, protocol: str | None = None
+) -> dict[int, str]:
+    """Write a replay of the first episode of each shown row whose run directory (and its
+    trajectories) is at hand, beside `page` (`<page>-replays/`); entry id -> the link.
+    Repository rows carry no trajectories: they get none."""
+    from dynplan_gym.paths import safe_name
+    from leaderboard.replay import render_page, replay_episode
+    from leaderboard.runner import TRAJECTORIES
+
+    folder = page.parent / f"{page.stem}-replays"
+    links = {}
+    for pid in protocols_in(entries, protocol):
+        for entry in latest_per_agent(entries, pid):
+            run = Path(entry.source).parent
+            if entry.source.startswith("repo:") or not (run / TRAJECTORIES).is_file():
+                continue
+            try:
+                episode = replay_episode(run)
+            except (ValueError, OSError):
+                continue  # a run moved or rewritten since: no link
+            folder.mkdir(exist_ok=True)
+            name = f"{pid}-{safe_name(entry.result.agent.name)}.html"
+            (folder / name).write_text(render_page([episode]))
+            links[entry.id] = f"{folder.name}/{name}"
+    return links
 
 
 def latest_per_agent(entries: Sequence[Entry], protocol: str) -> list[Entry]:
@@ -67,7 +97,11 @@ def latest_per_agent(entries: Sequence[Entry], protocol: str) -> list[Entry]:
     return list(latest.values())
 
 
-def rows_for(entries: Sequence[Entry], protocol: str) -> list[Row]:
+def rows_for(
+    entries: Sequence[Entry], protocol: str, links: dict[int, str] | None = None
+) -> list[Row]:
+    """The board's rows of `protocol` (`links`: entry id -> a replay page of its run)."""
+    links = links or {}
     rows = [
         Row(
             e.result.agent.name,
@@ -84,6 +118,7 @@ def rows_for(entries: Sequence[Entry], protocol: str) -> list[Row]:
             e.metrics.return_se,
             e.metrics.length_mean,
             verified=e.result.verification.method if e.result.verification else None,
+            link=links.get(e.id),
         )
         for e in latest_per_agent(entries, protocol)
     ]
@@ -234,7 +269,11 @@ def _plots(rows: list[Row], pid: str) -> list[tuple[str, str]]:
     return plots
 
 
-def render_html(entries: Sequence[Entry], protocol: str | None = None) -> str:
+def render_html(
+    entries: Sequence[Entry], protocol: str | None = None, links: dict[int, str] | None = None
+) -> str:
+    """The board as one self-contained page; `links` (entry id -> href) turns an agent's name
+    into a link to a replay of one of its episodes."""
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>dynplan-gym leaderboard</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
@@ -248,7 +287,7 @@ def render_html(entries: Sequence[Entry], protocol: str | None = None) -> str:
         f"<p>{html.escape(BOARD_RULE)}</p>",
     ]
     for pid in protocols_in(entries, protocol):
-        rows, family = rows_for(entries, pid), PROTOCOLS[pid].family
+        rows, family = rows_for(entries, pid, links), PROTOCOLS[pid].family
         parts.append(f"<h2 id='{pid}'>{html.escape(pid)} (v{PROTOCOLS[pid].version})</h2>")
         parts.append(f"<p>{html.escape(PROTOCOLS[pid].description)}</p>")
         parts.append(f"<table class='board' data-protocol='{pid}'><thead><tr>")
@@ -256,11 +295,10 @@ def render_html(entries: Sequence[Entry], protocol: str | None = None) -> str:
         parts.append("</tr></thead><tbody>")
         for i, row in enumerate(rows, 1):
             css = " class='published'" if row.published else ""
-            parts.append(
-                f"<tr{css}>"
-                + "".join(f"<td>{html.escape(c)}</td>" for c in _cells(i, row, family))
-                + "</tr>"
-            )
+            cells = [html.escape(c) for c in _cells(i, row, family)]
+            if row.link:
+                cells[1] = f"<a href='{html.escape(row.link)}' title='replay'>{cells[1]}</a>"
+            parts.append(f"<tr{css}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         parts.append("</tbody></table>")
         for title, png in _plots(rows, pid):
             parts.append(f"<h3>{html.escape(title)}</h3>")

@@ -167,3 +167,17 @@ def test_the_page_draws_at_two_window_sizes(runs, tmp_path, browser, size):
     assert pixels.std() > 20  # a page with frames and text, not a blank one
     columns = browser.find_elements("css selector", ".column")
     assert len(columns) == 2 and columns[1].find_elements("css selector", "svg.tree circle")
+
+
+def test_the_html_board_links_a_replay_where_the_run_is_at_hand(runs, tmp_path):
+    from leaderboard.store import Store, submit
+
+    db = tmp_path / "board.sqlite"
+    submit(runs / "expert" / "result.json", Store(db))
+    page = tmp_path / "board.html"
+    main(["leaderboard", "--format", "html", "--db", str(db), "--out", str(page)])
+    text = page.read_text()
+    link = "board-replays/crafter-quick-expert.html"
+    assert f"href='{link}'" in text
+    assert "const DATA" in (tmp_path / link).read_text()
+    assert text.count("title='replay'") == 1  # the repository's rows have no trajectories
