@@ -181,3 +181,14 @@ def test_the_html_board_links_a_replay_where_the_run_is_at_hand(runs, tmp_path):
     assert f"href='{link}'" in text
     assert "const DATA" in (tmp_path / link).read_text()
     assert text.count("title='replay'") == 1  # the repository's rows have no trajectories
+
+
+def test_a_steering_pair_replays_with_the_human_plans_in_force(tmp_path):
+    out = tmp_path / "pair"
+    argv = ["eval", "--planner", "plans:first_tools", "--actor", "expert"]
+    main([*argv, "--protocol", "crafter-quick", "--out", str(out), "--no-progress"])
+    episode = replay_episode(out)
+    rows = _rows(out, episode.seed)
+    assert episode.parted_at is None and len(episode.steps) == len(rows)
+    assert episode.steps[0]["new_plan"] and episode.steps[0]["plan"] == rows[0]["plan"]
+    assert [s["action"] for s in episode.steps] == [r["action_name"] for r in rows]
