@@ -25,6 +25,20 @@ from leaderboard.store import BOARD_RULE, Entry
 PUBLISHED = tomllib.loads(
     resources.files("leaderboard").joinpath("data/published.toml").read_text()
 )["row"]
+NOTES = tomllib.loads(resources.files("leaderboard").joinpath("data/notes.toml").read_text())[
+    "note"
+]
+
+
+def notes_for(protocol: str, agents: Sequence[str]) -> list[str]:
+    """The notes (`data/notes.toml`) on the shown agents of a protocol, as "agent: fact"."""
+    return [
+        f"{n['agent']}: {n['text']}"
+        for n in NOTES
+        if n["protocol"] == protocol and n["agent"] in agents
+    ]
+
+
 COMPUTE_COLUMNS = (
     "plans/100 steps",
     "plan tok/step",
@@ -179,6 +193,7 @@ def render_table(entries: Sequence[Entry], protocol: str | None = None) -> str:
             out.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
             if n == 0:
                 out.append("  ".join("-" * w for w in widths))
+        out += [f"note: {note}" for note in notes_for(pid, [r.agent for r in rows])]
         out.append("")
     return "\n".join(out) if out else "no submissions yet"
 
@@ -202,9 +217,12 @@ def render_markdown(entries: Sequence[Entry], protocol: str | None = None) -> st
         out += [f"## {pid} (v{PROTOCOLS[pid].version})", "", PROTOCOLS[pid].description, ""]
         out.append("| " + " | ".join(COLUMNS[family]) + " |")
         out.append("|" + "---|" * len(COLUMNS[family]))
-        for i, row in enumerate(rows_for(entries, pid), 1):
+        rows = rows_for(entries, pid)
+        for i, row in enumerate(rows, 1):
             out.append("| " + " | ".join(_cells(i, row, family)) + " |")
         out.append("")
+        notes = notes_for(pid, [r.agent for r in rows])
+        out += [f"- Note on {note}" for note in notes] + ([""] if notes else [])
     return "\n".join(out)
 
 
@@ -300,6 +318,8 @@ def render_html(
                 cells[1] = f"<a href='{html.escape(row.link)}' title='replay'>{cells[1]}</a>"
             parts.append(f"<tr{css}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         parts.append("</tbody></table>")
+        for note in notes_for(pid, [r.agent for r in rows]):
+            parts.append(f"<p class='note'>Note on {html.escape(note)}</p>")
         for title, png in _plots(rows, pid):
             parts.append(f"<h3>{html.escape(title)}</h3>")
             parts.append(

@@ -102,3 +102,18 @@ def test_eval_records_the_weights_it_played(tmp_path, tiny_model_dir):
     )
     result = json.loads((out / "result.json").read_text())
     assert result["agent"]["weights_sha256"] == weights_sha256(tiny_model_dir)
+
+
+def test_every_note_names_a_row_of_the_committed_board():
+    """A note on a row (`leaderboard/data/notes.toml`) is shown under its table and never
+    outlives the row: its protocol and agent are on the repository's board."""
+    from leaderboard.render import NOTES, rows_for
+    from leaderboard.repository import repository_entries
+
+    entries = repository_entries()
+    assert NOTES
+    for note in NOTES:
+        agents = [row.agent for row in rows_for(entries, note["protocol"])]
+        assert note["agent"] in agents, note
+    board = render_markdown(entries, "crafter-balrog")
+    assert "- Note on expert: its rules were tuned" in board
