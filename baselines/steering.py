@@ -240,8 +240,26 @@ def write_readme(results: dict[str, Any], path: Path) -> None:
                 f"{point['task_return']['mean']:.2f} ± {point['task_return']['se']:.2f} | "
                 f"{point['length']['mean']:.0f} | {point['plans_per_100_steps']:.1f} |"
             )
-        lines += ["", verdict(entry), ""]
+        lines += ["", verdict(entry), "", replay_line(results, entry), ""]
     path.write_text("\n".join(lines))
+
+
+def replay_line(results: dict[str, Any], entry: dict[str, Any]) -> str:
+    """The `dynplan replay` command that shows a typical episode (the median seed of the best
+    human plan) with no plans and with that plan, side by side."""
+    runs = entry["runs"]
+    human = {c: p for c, p in runs.items() if c.startswith("plans:")}
+    if not human:
+        return ""
+    best = max(human, key=lambda c: human[c]["progression"]["mean"])
+    by_seed = sorted(human[best]["progression_by_seed"], key=lambda pair: pair[1])
+    seed = by_seed[len(by_seed) // 2][0]
+    root = Path(results["config"]["out"]) / "runs"
+    plain, steered = (root / Run(entry["actor"], c, "").directory for c in (NO_PLANS, best))
+    return (
+        f"A typical episode (seed {seed}, the median of {best}), without plans and with it: "
+        f"`dynplan replay {plain} --seed {seed} --compare {steered}`."
+    )
 
 
 def verdict(entry: dict[str, Any]) -> str:

@@ -188,3 +188,10 @@ def test_the_steering_experiment_writes_results_a_plot_and_a_report(tmp_path):
     assert json.loads((out / "results.json").read_text())["command"].startswith(
         "dynplan experiment steering"
     )
+    # The report's replay of a typical episode runs as written.
+    import re
+    import shlex
+
+    command = re.search(r"`(dynplan replay [^`]+)`", report).group(1)
+    assert main([*shlex.split(command)[1:], "--out", str(tmp_path / "typical.html")]) == 0
+    assert "plans:" in (tmp_path / "typical.html").read_text()
