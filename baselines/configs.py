@@ -289,7 +289,7 @@ class TechTreeConfig:
     """`dynplan experiment tech-tree`: how deep into Crafter's tech tree each agent gets. Each
     agent plays `protocol`; per episode the deepest tier reached (`TECH_TIERS`), per
     achievement the success rate; each agent is compared with `reference`, paired by seed.
-    ~15 minutes on 2 cores with the defaults."""
+    A `crafter-full` evaluation of the CPU recipe's models takes ~1-2 minutes on a core."""
 
     out: str = "experiments/tech-tree"
     agents: list[str] = field(
@@ -314,7 +314,8 @@ class TechTreeConfig:
 class SampleEfficiencyConfig:
     """`dynplan experiment sample-efficiency`: PPO with the planning cost, the same budget, from
     the SFT planner, its never-plan control and the untrained base; learning curves and the
-    final models' play. ~75 minutes on 2 cores with the defaults (6 runs of 4,096 env steps)."""
+    final models' play. ~70 minutes on 2 cores with the defaults (6 runs of 4,096 env steps at
+    ~85 s per update of the CPU recipe's model on a core; estimated, not yet run)."""
 
     out: str = "experiments/sample-efficiency"
     planner: str = "learned-dynamic"  # the SFT planner (a shipped name or a model directory)
