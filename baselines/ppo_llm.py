@@ -48,7 +48,7 @@ MERGED_SFT = "sft-merged"  # with an SFT adapter: the merged SFT model the RL ad
 
 
 # -- the policy --------------------------------------------------------------------------------
-class Policy:
+class ActorCritic:
     """The LLM (with adapters) and its value head; `reference()` switches the adapters off."""
 
     def __init__(self, config: PPOConfig, device: str) -> None:
@@ -134,7 +134,7 @@ def _has_module(model, name: str) -> bool:
 class _swap:
     """Temporarily use the frozen copy as `policy.model` (full-weight RL)."""
 
-    def __init__(self, policy: Policy, reference) -> None:
+    def __init__(self, policy: ActorCritic, reference) -> None:
         self.policy, self.reference = policy, reference
 
     def __enter__(self):
@@ -145,7 +145,7 @@ class _swap:
 
 
 # -- scoring completions by teacher forcing ------------------------------------------------------
-class Row(NamedTuple):
+class ScoredCall(NamedTuple):
     """One decoding call to score: context + sampled ids, the context's length, the ban rules
     the call drew under (`TransformersBackend.ban_rules`), and the position whose hidden state
     gives the value (the bare prompt's last token; default: the context's last)."""
@@ -160,7 +160,7 @@ class Row(NamedTuple):
         return self.context - 1 if self.value_at is None else self.value_at
 
 
-def encode_segments(backend, prompt, segments) -> list[Row]:
+def encode_segments(backend, prompt, segments) -> list[ScoredCall]:
     """One row per decoding call of an answer (`agents.llm_agent.Segment`); the context is
     the prompt continued by the answer so far, encoded as the backend encoded it. The first
     row reads the value at the bare prompt's last token, as `encode_prompt`'s rows do."""
@@ -171,23 +171,23 @@ def encode_segments(backend, prompt, segments) -> list[Row]:
     for segment in segments:
         context = backend.encode(_with_prefix(prompt, segment.prefix))
         bans = tuple(backend.ban_rules(segment.banned)) if segment.banned else ()
-        rows.append(Row(context + list(segment.token_ids), len(context), bans))
+        rows.append(ScoredCall(context + list(segment.token_ids), len(context), bans))
     if rows[0].ids[: len(bare)] != bare:
         raise ValueError("the answer's first call does not continue its prompt's tokens")
     rows[0] = rows[0]._replace(value_at=len(bare) - 1)
     return rows
 
 
-def encode_prompt(backend, prompt) -> Row:
+def encode_prompt(backend, prompt) -> ScoredCall:
     """A row with no answer: for the value of the state the prompt describes."""
     ids = backend.encode(prompt)
-    return Row(ids, len(ids))
+    return ScoredCall(ids, len(ids))
 
 
 def score(
-    policy: Policy,
+    policy: ActorCritic,
     prefix: list[int],
-    rows: list[Row],
+    rows: list[ScoredCall],
     value: bool,
     temperature: float = 1.0,
 ):
@@ -286,7 +286,7 @@ class PPOTrainer:
         self.out = Path(config.out)
         self.out.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(config.seed)
-        self.policy = Policy(config, self.device)
+        self.policy = ActorCritic(config, self.device)
         self.optimizer = torch.optim.AdamW(
             self.policy.parameters(), lr=config.learning_rate, weight_decay=0.0
         )
@@ -378,7 +378,7 @@ class PPOTrainer:
         return transitions, stats
 
     # -- learning ------------------------------------------------------------------------------
-    def _encode(self, transitions: list[dict]) -> list[list[Row]]:
+    def _encode(self, transitions: list[dict]) -> list[list[ScoredCall]]:
         """Per transition, its rows (`encode_segments`); sets the prefix every row shares
         (short of each row's value position)."""
         if any(

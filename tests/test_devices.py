@@ -14,7 +14,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from agents.devices import resolve_device, resolve_dtype
-from baselines.ppo_llm import Policy, PPOConfig, PPOTrainer
+from baselines.ppo_llm import ActorCritic, PPOConfig, PPOTrainer
 from dynplan_cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,7 +174,7 @@ def test_a_ppo_rollout_and_update_create_every_tensor_on_the_policys_device(
 @pytest.mark.parametrize("lora_rank", [4, 0])
 def test_the_policy_reference_and_value_head_share_the_device(tiny_model_dir, tmp_path, lora_rank):
     config = _ppo_config(tiny_model_dir, tmp_path / "rl", lora_rank=lora_rank)
-    policy = Policy(config, "meta")
+    policy = ActorCritic(config, "meta")
     models = [policy.model, policy.value_head, policy.frozen_reference]
     tensors = [t for m in models if m is not None for t in (*m.parameters(), *m.buffers())]
     assert {t.device.type for t in tensors} == {"meta"}

@@ -14,7 +14,7 @@ from baselines.ppo_llm import (
     LOG,
     PPOConfig,
     PPOTrainer,
-    Row,
+    ScoredCall,
     encode_prompt,
     gae,
     ppo_losses,
@@ -166,7 +166,9 @@ def test_score_is_the_summed_log_prob_of_each_answer_and_the_value_at_its_prompt
     policy, model = trainer.policy, trainer.policy.model
     device = next(model.parameters()).device
     prefix = list(range(5, 25))
-    rows = [Row(prefix + list(range(40, 40 + n)), len(prefix) + p) for n, p in ((6, 3), (11, 8))]
+    rows = [
+        ScoredCall(prefix + list(range(40, 40 + n)), len(prefix) + p) for n, p in ((6, 3), (11, 8))
+    ]
     with torch.no_grad():
         logp, values = score(policy, prefix, rows, value=True)
         for i, (ids, prompt_len, _, _) in enumerate(rows):
