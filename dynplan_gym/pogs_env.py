@@ -205,14 +205,17 @@ class DynPlanPOGSEnv(gym.Env):
         return self._observation()["text"] if self.render_mode == "ansi" else None
 
     # -- helpers ------------------------------------------------------------------------------
-    def _draw(self, world_seed: int) -> tuple[Tree, int, int, int, int]:
-        """(tree, start, target, the expert's backtracks, gym-pogs's search's runs)."""
+    def _draw(self, world_seed: int) -> tuple[Tree, int, int, int, int | None]:
+        """(tree, start, target, the expert's backtracks, gym-pogs's search's runs: counted
+        only when `min_backtracks` asks for them)."""
         rng = np.random.default_rng(world_seed)
         for _ in range(MAX_REDRAWS):
             tree = random_tree(self.num_nodes, rng)
             start, target = (int(x) for x in rng.choice(self.num_nodes, 2, replace=False))
-            runs = backtrack_runs(tree, start, target, self.k_nearest, self.max_steps)
-            if runs >= self.min_backtracks:
+            runs = None  # counted only where it selects the world: the hard variant
+            if self.min_backtracks:
+                runs = backtrack_runs(tree, start, target, self.k_nearest, self.max_steps)
+            if runs is None or runs >= self.min_backtracks:
                 needed = search_backtracks(tree, start, target, self.k_nearest, 4 * self.num_nodes)
                 return tree, start, target, needed, runs
         raise ValueError(
