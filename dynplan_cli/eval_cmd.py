@@ -103,7 +103,9 @@ def agent_spec(
         spec["plans_file"] = args.plans
     if args.name:
         spec["name"] = args.name
-    spec["weights_sha256"] = _weights(args)
+    weights = _weights(args)
+    if weights:
+        spec["weights_sha256"] = weights
     return spec
 
 

@@ -168,16 +168,6 @@ def test_the_probe_from_the_command_line(tmp_path, capsys):
     assert report["information"] == pytest.approx(report["with_plans"] - report["without_plans"])
 
 
-def test_dagger_refuses_plan_following_data_it_cannot_label(tmp_path):
-    from baselines.configs import DaggerConfig
-    from baselines.dagger import _checked_inputs
-
-    generate(DataConfig(**{**EXECUTOR, "trajectories": 1, "max_steps": 10}), tmp_path / "d", False)
-    config = DaggerConfig(model="learned-never", data=str(tmp_path / "d"), out=str(tmp_path / "o"))
-    with pytest.raises(ValueError, match="carry out the plan in force"):
-        _checked_inputs(config)
-
-
 class _Follower:
     """Plans "Collect wood." once, then does what the prompt executor does for it."""
 
