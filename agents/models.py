@@ -102,6 +102,15 @@ def weights_sha256(model: str | Path, adapter: str | Path | None = None) -> str:
     return _WEIGHTS_CACHE[key]
 
 
+def whole_model(spec: str | Path, refusal: str) -> Path:
+    """The directory of a whole model (a shipped name or a path); an adapter is refused with
+    `refusal` ("{spec} is an adapter; " comes before it)."""
+    path, adapter = resolve_checkpoint(spec)
+    if adapter is not None:
+        raise ValueError(f"{spec} is an adapter; {refusal}")
+    return path
+
+
 def card_prompt(model_dir: str | Path | None, fallback: str | Path | None = None) -> dict | None:
     """The `prompt` an SFT card records in `model_dir` (else in `fallback`); None without one."""
     import json

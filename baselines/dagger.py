@@ -119,12 +119,9 @@ def _checked_inputs(config: DaggerConfig):
 
 def _student(model: str) -> Path:
     """The first student's directory (a local one or a shipped name); adapters are refused."""
-    from agents.models import resolve_checkpoint
+    from agents.models import whole_model
 
-    path, adapter = resolve_checkpoint(model)
-    if adapter is not None:
-        raise ValueError(f"{model} is an adapter; DAgger fine-tunes a whole SFT model")
-    return path
+    return whole_model(model, "DAgger fine-tunes a whole SFT model")
 
 
 def _finished(directory: Path) -> dict | None:

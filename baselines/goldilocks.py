@@ -13,7 +13,6 @@ every-K runs trace a front and the learned gate sits on it, beyond it or behind 
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,11 +20,9 @@ from typing import Any
 
 from agents.models import DEFAULT_MODEL
 from baselines.configs import GateConfig, GoldilocksConfig, cli_command
-from baselines.sweep import run_jobs
+from baselines.sweep import README, RESULTS, run_jobs, write_experiment  # noqa: F401 (re-exported)
 
-RESULTS = "results.json"
 PLOT = "goldilocks.png"
-README = "README.md"
 
 
 @dataclass(frozen=True)
@@ -209,11 +206,7 @@ def run_goldilocks(config: GoldilocksConfig, progress: bool = True) -> dict[str,
         "settings": settings,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / RESULTS).write_text(json.dumps(results, indent=1))
-    plot(results, out / PLOT)
-    write_readme(results, out / README)
+    write_experiment(results, config.out, plot, write_readme, PLOT)
     return results
 
 

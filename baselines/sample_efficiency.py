@@ -23,11 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from baselines.configs import SampleEfficiencyConfig, cli_command
-from baselines.sweep import run_jobs
+from baselines.sweep import README, RESULTS, run_jobs, write_experiment  # noqa: F401 (re-exported)
 
-RESULTS = "results.json"
 PLOT = "sample-efficiency.png"
-README = "README.md"
 CURVE = "unlocks_per_100_steps"  # the curve the claim reads; reward_per_step is plotted beside
 SMOOTHING = 4  # updates in the curves' moving average
 BASE_SEED = 1  # the base's weights (SFT draws a scratch model's initial weights with its seed, 0)
@@ -46,14 +44,12 @@ def untrained_base(config: SampleEfficiencyConfig) -> Path:
     and the planner's prompt in its card, so it plays the same text."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from agents.models import card_prompt, resolve_checkpoint
+    from agents.models import card_prompt
 
     out = Path(config.out) / "base"
     if (out / "card.json").is_file():
         return out
-    planner, adapter = resolve_checkpoint(config.planner)
-    if adapter is not None:
-        raise ValueError(f"--planner {config.planner} is an adapter: expected an SFT model")
+    planner = _model_dir(config.planner)
     import torch
 
     torch.manual_seed(BASE_SEED)
@@ -66,12 +62,9 @@ def untrained_base(config: SampleEfficiencyConfig) -> Path:
 
 
 def _model_dir(spec: str) -> Path:
-    from agents.models import resolve_checkpoint
+    from agents.models import whole_model
 
-    path, adapter = resolve_checkpoint(spec)
-    if adapter is not None:
-        raise ValueError(f"{spec} is an adapter: PPO starts from a whole SFT model")
-    return path
+    return whole_model(spec, "PPO starts from a whole SFT model")
 
 
 def train_and_play(args: tuple) -> tuple[tuple[str, int], dict[str, Any]]:
@@ -219,11 +212,7 @@ def run_sample_efficiency(config: SampleEfficiencyConfig, progress: bool = True)
         "claim": claim,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / RESULTS).write_text(json.dumps(results, indent=1))
-    plot(results, out / PLOT)
-    write_readme(results, out / README)
+    write_experiment(results, config.out, plot, write_readme, PLOT)
     return results
 
 

@@ -16,18 +16,15 @@ success; `OUT/README.md` is the report.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from baselines.configs import SteeringConfig, cli_command
-from baselines.sweep import run_jobs
+from baselines.sweep import README, RESULTS, run_jobs, write_experiment  # noqa: F401 (re-exported)
 
-RESULTS = "results.json"
 PLOT = "steering.png"
-README = "README.md"
 NO_PLANS, OWN_PLANS, EXPERT_PLANNER = "no plans", "own plans", "expert planner"
 
 
@@ -188,11 +185,7 @@ def run_steering(config: SteeringConfig, progress: bool = True) -> dict[str, Any
         "actors": actors,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / RESULTS).write_text(json.dumps(results, indent=1))
-    plot(results, out / PLOT)
-    write_readme(results, out / README)
+    write_experiment(results, config.out, plot, write_readme, PLOT)
     return results
 
 

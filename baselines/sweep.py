@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
+
+RESULTS = "results.json"  # what every experiment writes into its folder
+README = "README.md"
 
 
 def run_jobs(
@@ -40,3 +44,14 @@ def run_jobs(
                 results[key] = value
                 bar.update()
     return results
+
+
+def write_experiment(results: dict, out: str | Path, plot, write_readme, plot_name: str) -> None:
+    """An experiment's outputs in `out`: results.json, its plot (`plot_name`) and README.md."""
+    import json
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RESULTS).write_text(json.dumps(results, indent=1))
+    plot(results, out / plot_name)
+    write_readme(results, out / README)

@@ -13,18 +13,15 @@ tier the share reaching it. `OUT/results.json` holds the numbers with the comman
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from baselines.configs import TechTreeConfig, cli_command
-from baselines.sweep import run_jobs
+from baselines.sweep import README, RESULTS, run_jobs, write_experiment  # noqa: F401 (re-exported)
 
-RESULTS = "results.json"
 PLOT = "tech-tree.png"
-README = "README.md"
 
 
 def make_run_agent(agent_text: str, config: TechTreeConfig):
@@ -134,11 +131,7 @@ def run_tech_tree(config: TechTreeConfig, progress: bool = True) -> dict[str, An
         "agents": agents,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / RESULTS).write_text(json.dumps(results, indent=1))
-    plot(results, out / PLOT)
-    write_readme(results, out / README)
+    write_experiment(results, config.out, plot, write_readme, PLOT)
     return results
 
 
