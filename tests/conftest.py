@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
@@ -46,3 +48,21 @@ def smollm2_dir(tmp_path_factory):
     from agents.models import prepare_embedded
 
     return prepare_embedded("smollm2-135m", home=tmp_path_factory.mktemp("dynplan-home"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through selenium (skipped where it is not installed)."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.skip("chromium and chromedriver are not installed (make setup installs them)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    session = webdriver.Chrome(service=Service(driver), options=options)
+    yield session
+    session.quit()
