@@ -43,7 +43,13 @@ def evaluate(
 
     if not isinstance(agent, Agent):
         agent = from_policy(agent)
-    protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
+    registered = get_protocol(protocol if isinstance(protocol, str) else protocol.id)
+    if not isinstance(protocol, str) and protocol != registered:
+        raise ValueError(
+            f"evaluate plays a protocol as it is registered (its result is checked against "
+            f"it); the Protocol given differs from {registered.id!r}: pass its id instead"
+        )
+    protocol = registered
     name = name or getattr(agent, "name", None) or type(agent).__name__
     if name in CHECKPOINTS:
         raise ValueError(f"{name!r} is a shipped model's name; give your agent another name")

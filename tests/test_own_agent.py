@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from agents.protocol import Decision
 from agents.user_agent import from_policy, load_python_agent
 from dynplan_cli import main
 from leaderboard.evaluate import evaluate
+from leaderboard.protocols import get_protocol
 from leaderboard.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +67,16 @@ def test_a_one_observation_policy_is_wrapped(tmp_path):
         from_policy(lambda obs, info: True).act([{}], [{}])
     with pytest.raises(ValueError, match="shipped model's name"):
         evaluate(AlwaysDo(), "crafter-quick", tmp_path / "x", name="learned-dynamic")
+
+
+def test_a_protocol_is_played_as_registered(tmp_path):
+    quick = get_protocol("crafter-quick")
+    result = evaluate(AlwaysDo(), quick, tmp_path / "run", progress=False)
+    assert result.complete and result.protocol.id == "crafter-quick"
+    longer = dataclasses.replace(quick, max_steps=60)  # refused before any step is played
+    with pytest.raises(ValueError, match="differs from 'crafter-quick': pass its id"):
+        evaluate(AlwaysDo(), longer, tmp_path / "longer", progress=False)
+    assert not (tmp_path / "longer").exists()
 
 
 def test_py_specs_name_an_agent_factory_or_a_policy(tmp_path, monkeypatch):
