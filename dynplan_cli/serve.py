@@ -1,4 +1,5 @@
-"""`dynplan serve`: an OpenAI-compatible server over a local transformers model."""
+"""`dynplan serve`: an OpenAI-compatible server (FastAPI on uvicorn) over a local transformers
+model."""
 
 from __future__ import annotations
 
@@ -31,14 +32,19 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         device=args.device,
     )
-    server = CompletionServer(
-        backend,
-        args.served_name or args.model,
-        args.host,
-        args.port,
-        args.max_batch,
-        args.batch_wait_ms / 1000,
-    )
+    try:
+        server = CompletionServer(
+            backend,
+            args.served_name or args.model,
+            args.host,
+            args.port,
+            args.max_batch,
+            args.batch_wait_ms / 1000,
+        )
+    except OSError as err:  # the port is taken, or the host is not this machine's
+        raise SystemExit(
+            f"dynplan serve: cannot listen on {args.host}:{args.port}: {err}"
+        ) from None
     print(f"serving {args.model} at {server.url} (Ctrl-C stops)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

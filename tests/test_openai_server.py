@@ -276,3 +276,14 @@ def test_a_backend_without_raw_text_refuses_completions(tiny_backend):
     finally:
         proxy.shutdown()
         inner.shutdown()
+
+
+def test_dynplan_serve_on_a_taken_port_says_so_in_one_line(tiny_model_dir):
+    from dynplan_cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit, match=f"cannot listen on 127.0.0.1:{port}"):
+            main(["serve", "--model", str(tiny_model_dir), "--port", str(port)])

@@ -1,4 +1,4 @@
-"""An OpenAI-compatible server over any backend (`dynplan serve`).
+"""An OpenAI-compatible server over any backend (`dynplan serve`), on FastAPI and uvicorn.
 
 Endpoints: `POST /v1/chat/completions`, `POST /v1/completions` (raw text, no chat template;
 backends that can take it: `complete`), `GET /v1/models`, `GET /health`. Concurrent requests
@@ -14,14 +14,21 @@ continues a final assistant message; `bad_words` lists strings to keep out of th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
+import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.exceptions import HTTPException
 
 from agents.backends.base import Backend, check_prompts
 
@@ -90,7 +97,8 @@ def decoding_key(body: dict) -> tuple:
 
 
 class CompletionServer:
-    """Serves a backend on `host:port` until `shutdown()`."""
+    """Serves a backend on `host:port` until `shutdown()`. The port is bound when the server
+    is made (port 0: a free one), so a taken port fails here and `url` is known at once."""
 
     def __init__(
         self,
@@ -105,36 +113,48 @@ class CompletionServer:
         self.max_batch, self.batch_wait = max_batch, batch_wait
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self.batches: list[int] = []  # sizes of the generate calls made, for measurements
-        self._http = ThreadingHTTPServer((host, port), self._handler_class())
-        self._http.daemon_threads = True
+        self._socket = socket.create_server((host, port))
+        config = uvicorn.Config(self.app(), log_level="warning", access_log=False, lifespan="off")
+        self._uvicorn = uvicorn.Server(config)
         self._worker = threading.Thread(target=self._work, name="batcher", daemon=True)
         self._serving: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return self._http.server_address[1]
+        return self._socket.getsockname()[1]
 
     @property
     def url(self) -> str:
-        return f"http://{self._http.server_address[0]}:{self.port}/v1"
+        return f"http://{self._socket.getsockname()[0]}:{self.port}/v1"
 
-    def start(self) -> CompletionServer:
-        """Serve in background threads; returns at once."""
+    def start(self, timeout: float = 30.0) -> CompletionServer:
+        """Serve in background threads; returns once the server takes requests."""
         self._worker.start()
-        self._serving = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._serving = threading.Thread(
+            target=self._uvicorn.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
         self._serving.start()
+        deadline = time.monotonic() + timeout
+        while not self._uvicorn.started:
+            if not self._serving.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the server on port {self.port} did not start")
+            time.sleep(0.005)
         return self
 
     def serve_forever(self) -> None:
+        """Serve in this thread until Ctrl-C (uvicorn stops on it, then raises it again)."""
         self._worker.start()
         try:
-            self._http.serve_forever()
+            self._uvicorn.run(sockets=[self._socket])
         finally:
             self._queue.put(None)
+            self._socket.close()
 
     def shutdown(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
+        self._uvicorn.should_exit = True
+        if self._serving is not None:
+            self._serving.join(timeout=10)
+        self._socket.close()
         self._queue.put(None)
 
     def submit(self, prompt: list | str, key: tuple) -> Future:
@@ -167,7 +187,7 @@ class CompletionServer:
                 call = self.backend.complete if raw else self.backend.generate
                 try:
                     outs = call([i.prompt for i in items], max_tokens, temperature, stop, banned)
-                except Exception as err:  # the HTTP thread turns it into a 500
+                except Exception as err:  # the request's handler answers it with a 500
                     for item in items:
                         item.future.set_exception(err)
                     continue
@@ -175,135 +195,102 @@ class CompletionServer:
                     item.future.set_result(out)
 
     # -- HTTP --------------------------------------------------------------------------------
-    def _handler_class(self):
-        server = self
+    def app(self) -> FastAPI:
+        """The FastAPI application: the routes, errors in OpenAI's shape."""
+        app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+        models = {
+            "object": "list",
+            "data": [{"id": self.model_name, "object": "model", "owned_by": "dynplan"}],
+        }
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        @app.exception_handler(HTTPException)
+        async def http_error(request: Request, err: HTTPException) -> JSONResponse:
+            kind = "not_found" if err.status_code == 404 else "invalid_request_error"
+            message = f"no route {request.method} {request.url.path}"
+            return _error(err.status_code, message, kind)
 
-            def log_message(self, *args) -> None:  # keep test and CLI output quiet
-                pass
+        @app.get("/health")
+        @app.get("/v1/health")
+        async def health() -> dict:
+            return {"status": "ok"}
 
-            def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        @app.get("/v1/models")
+        async def list_models() -> dict:
+            return models
 
-            def _error(self, status: int, message: str, kind: str) -> None:
-                self._send(status, {"error": {"message": message, "type": kind}})
+        @app.post("/v1/chat/completions")
+        async def chat(request: Request):
+            return await self._answer(request, raw=False)
 
-            def do_GET(self) -> None:
-                if self.path in ("/health", "/v1/health"):
-                    self._send(200, {"status": "ok"})
-                elif self.path == "/v1/models":
-                    self._send(
-                        200,
-                        {
-                            "object": "list",
-                            "data": [
-                                {"id": server.model_name, "object": "model", "owned_by": "dynplan"}
-                            ],
-                        },
-                    )
-                else:
-                    self._error(404, f"no route {self.path}", "not_found")
+        @app.post("/v1/completions")
+        async def completions(request: Request):
+            return await self._answer(request, raw=True)
 
-            def do_POST(self) -> None:
-                raw = self.path == "/v1/completions"
-                if not raw and self.path != "/v1/chat/completions":
-                    self._error(404, f"no route {self.path}", "not_found")
-                    return
-                if raw and not hasattr(server.backend, "complete"):
-                    message = f"{server.backend.name} serves chat completions only"
-                    self._error(404, message, "not_found")
-                    return
-                try:
-                    length = int(self.headers.get("Content-Length", 0))
-                    body = json.loads(self.rfile.read(length) or b"null")
-                    prompt, key = (parse_text_request if raw else parse_request)(body)
-                except (ValueError, RequestError) as err:
-                    self._error(400, str(err), "invalid_request_error")
-                    return
-                model = body.get("model")
-                if model is not None and model != server.model_name:
-                    self._error(
-                        404,
-                        f"The model `{model}` does not exist; this server serves "
-                        f"`{server.model_name}`",
-                        "invalid_request_error",
-                    )
-                    return
-                try:
-                    out = server.submit(prompt, key).result()
-                except Exception as err:
-                    self._error(500, f"{type(err).__name__}: {err}", "server_error")
-                    return
-                head = {
-                    "id": f"{'cmpl' if raw else 'chatcmpl'}-{uuid.uuid4().hex[:24]}",
-                    "created": int(time.time()),
-                    "model": server.model_name,
-                }
-                usage = {
-                    "prompt_tokens": out.prompt_tokens,
-                    "completion_tokens": out.completion_tokens,
-                    "total_tokens": out.prompt_tokens + out.completion_tokens,
-                }
-                if body.get("stream"):
-                    options = body.get("stream_options") or {}
-                    self._stream(head, out, usage if options.get("include_usage") else None, raw)
-                    return
-                if raw:
-                    choice = {
-                        "index": 0,
-                        "text": out.text,
-                        "logprobs": None,
-                        "finish_reason": out.finish_reason,
-                    }
-                    body = {**head, "object": "text_completion", "choices": [choice]}
-                    self._send(200, {**body, "usage": usage})
-                    return
-                message = {"role": "assistant", "content": out.text}
-                choice = {"index": 0, "message": message, "finish_reason": out.finish_reason}
-                self._send(
-                    200,
-                    {**head, "object": "chat.completion", "choices": [choice], "usage": usage},
-                )
+        return app
 
-            def _stream(self, head: dict, out, usage: dict | None, raw: bool) -> None:
-                """The answer as server-sent events: `chat.completion.chunk`s, or for raw
-                text `text_completion` chunks."""
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.close_connection = True
-                text = out.text
-                pieces = [
-                    text[i : i + STREAM_CHUNK_CHARS]
-                    for i in range(0, len(text), STREAM_CHUNK_CHARS)
-                ]
-                kind = "text_completion" if raw else "chat.completion.chunk"
-                if raw:
-                    chunks = [({"text": piece}, None) for piece in pieces]
-                    chunks.append(({"text": ""}, out.finish_reason))
-                else:
-                    deltas = [{"role": "assistant", "content": ""}]
-                    deltas += [{"content": piece} for piece in pieces]
-                    chunks = [({"delta": delta}, None) for delta in deltas]
-                    chunks.append(({"delta": {}}, out.finish_reason))
-                for part, finish in chunks:
-                    choice = {"index": 0, **part, "finish_reason": finish}
-                    self._event({**head, "object": kind, "choices": [choice]})
-                if usage is not None:
-                    self._event({**head, "object": kind, "choices": [], "usage": usage})
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
+    async def _answer(self, request: Request, raw: bool) -> JSONResponse | StreamingResponse:
+        """One request: parsed, checked, batched with others, answered (or streamed)."""
+        if raw and not hasattr(self.backend, "complete"):
+            return _error(404, f"{self.backend.name} serves chat completions only", "not_found")
+        try:
+            body = json.loads(await request.body() or b"null")
+            prompt, key = (parse_text_request if raw else parse_request)(body)
+        except (ValueError, RequestError) as err:
+            return _error(400, str(err), "invalid_request_error")
+        model = body.get("model")
+        if model is not None and model != self.model_name:
+            message = f"The model `{model}` does not exist; this server serves `{self.model_name}`"
+            return _error(404, message, "invalid_request_error")
+        try:
+            out = await asyncio.wrap_future(self.submit(prompt, key))
+        except Exception as err:
+            return _error(500, f"{type(err).__name__}: {err}", "server_error")
+        head = {
+            "id": f"{'cmpl' if raw else 'chatcmpl'}-{uuid.uuid4().hex[:24]}",
+            "created": int(time.time()),
+            "model": self.model_name,
+        }
+        usage = {
+            "prompt_tokens": out.prompt_tokens,
+            "completion_tokens": out.completion_tokens,
+            "total_tokens": out.prompt_tokens + out.completion_tokens,
+        }
+        if body.get("stream"):
+            wants_usage = (body.get("stream_options") or {}).get("include_usage")
+            events = _events(head, out, usage if wants_usage else None, raw)
+            return StreamingResponse(events, media_type="text/event-stream")
+        if raw:
+            choice = {"index": 0, "text": out.text, "logprobs": None}
+            kind = "text_completion"
+        else:
+            choice = {"index": 0, "message": {"role": "assistant", "content": out.text}}
+            kind = "chat.completion"
+        choice["finish_reason"] = out.finish_reason
+        return JSONResponse({**head, "object": kind, "choices": [choice], "usage": usage})
 
-            def _event(self, payload: dict) -> None:
-                self.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
 
-        return Handler
+def _error(status: int, message: str, kind: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
+
+
+def _events(head: dict, out, usage: dict | None, raw: bool) -> Iterator[str]:
+    """The answer as server-sent events: `chat.completion.chunk`s (a first with the role), or
+    for raw text `text_completion` chunks; then the finish reason, the usage if asked, [DONE]."""
+    text = out.text
+    pieces = [text[i : i + STREAM_CHUNK_CHARS] for i in range(0, len(text), STREAM_CHUNK_CHARS)]
+    kind = "text_completion" if raw else "chat.completion.chunk"
+    if raw:
+        chunks = [({"text": piece}, None) for piece in pieces]
+        chunks.append(({"text": ""}, out.finish_reason))
+    else:
+        deltas = [{"role": "assistant", "content": ""}, *({"content": p} for p in pieces)]
+        chunks = [({"delta": delta}, None) for delta in deltas]
+        chunks.append(({"delta": {}}, out.finish_reason))
+    for part, finish in chunks:
+        choice = {"index": 0, **part, "finish_reason": finish}
+        yield "data: " + json.dumps({**head, "object": kind, "choices": [choice]}) + "\n\n"
+    if usage is not None:
+        yield (
+            "data: " + json.dumps({**head, "object": kind, "choices": [], "usage": usage}) + "\n\n"
+        )
+    yield "data: [DONE]\n\n"
