@@ -11,6 +11,7 @@ README = ROOT / "README.md"
 DOCS = ROOT / "docs"
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 MAX_README_LINES = 200
+IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 
 
 def test_readme_first_screen_has_the_two_commands():
@@ -21,6 +22,15 @@ def test_readme_first_screen_has_the_two_commands():
 def test_readme_is_a_short_front_page():
     lines = len(README.read_text().splitlines())
     assert lines <= MAX_README_LINES, f"README.md has {lines} lines; move detail into docs/"
+
+
+def test_every_picture_the_readme_and_docs_show_exists():
+    shown = [(README, link) for link in IMAGE.findall(README.read_text())]
+    for page in DOCS.rglob("*.md"):
+        shown += [(page, link) for link in IMAGE.findall(page.read_text())]
+    assert shown, "the README shows no picture"
+    missing = [f"{page.name}: {link}" for page, link in shown if not (page.parent / link).is_file()]
+    assert not missing, missing
 
 
 def test_readme_python_example_runs(capsys):
