@@ -95,14 +95,19 @@ class MemorySearch:
     def goal(self, node: int) -> tuple[int, list[int]]:
         """Where to head from `node` (the target if seen, else the nearest frontier node) and
         the known path there (without `node`)."""
-        paths = self._paths(node)
-        if self.target in paths:
-            return self.target, paths[self.target]
-        frontier = [n for n in paths if n not in self.complete and n != node]
-        if not frontier:  # everything reachable is known and the target is not: unreachable
-            return node, []
-        best = min(frontier, key=lambda n: (len(paths[n]), n))
-        return best, paths[best]
+        hops, parent = self._reach(node)
+        if self.target in hops:
+            best = self.target
+        else:
+            frontier = [n for n in hops if n not in self.complete and n != node]
+            if not frontier:  # everything reachable is known and the target is not: unreachable
+                return node, []
+            best = min(frontier, key=lambda n: (hops[n], n))
+        path, step = [], best
+        while step != node:
+            path.append(step)
+            step = parent[step]
+        return best, path[::-1]
 
     def move(self, node: int) -> int:
         """The next node to step to from `node` (counts a backtrack when it was visited)."""
@@ -111,16 +116,18 @@ class MemorySearch:
         self.backtracks += nxt in self.visited and nxt != node
         return nxt
 
-    def _paths(self, node: int) -> dict[int, list[int]]:
-        paths = {node: []}
+    def _reach(self, node: int) -> tuple[dict[int, int], dict[int, int]]:
+        """Hops from `node` along known edges, and each reached node's parent on its way
+        (the known graph is part of a tree: each node's path is the only one)."""
+        hops, parent = {node: 0}, {}
         queue = deque([node])
         while queue:
             current = queue.popleft()
-            for nxt in sorted(self.known.get(current, ())):
-                if nxt not in paths:
-                    paths[nxt] = [*paths[current], nxt]
+            for nxt in self.known.get(current, ()):
+                if nxt not in hops:
+                    hops[nxt], parent[nxt] = hops[current] + 1, current
                     queue.append(nxt)
-        return paths
+        return hops, parent
 
 
 def search_backtracks(tree: Tree, start: int, target: int, k: int, max_moves: int) -> int | None:
