@@ -9,9 +9,178 @@ import shlex
 import types
 import typing
 from dataclasses import dataclass, field
+from typing import Any
 
 from agents.devices import TRAIN_DTYPES, add_device_arguments
 from dynplan_gym.plan_cost import DEFAULT_PER_PLAN, DEFAULT_PER_TOKEN
+
+RAY_HELP = "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address"
+LEARNING_RATES = {"scratch": 1e-3, "lora": 2e-4, "full": 2e-5}  # SFT's, by what it trains
+LEARNING_RATES_HELP = ", ".join(f"{rate:g} {kind}" for kind, rate in LEARNING_RATES.items())
+
+
+def option(
+    default: Any = dataclasses.MISSING,
+    help: str = "",
+    *,
+    factory=None,
+    flag: str | None = None,
+    choices: tuple | None = None,
+):
+    """A config field with its command-line help (its flag's name where it is not the field's,
+    the values it may take): the one place a setting's default, flag and help are written."""
+    metadata = {"help": help, "flag": flag, "choices": choices}
+    metadata = {key: value for key, value in metadata.items() if value}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def flag_of(f: dataclasses.Field) -> str:
+    """A field's flag: `--field-name`, or `--` and the name its `option(flag=...)` gives."""
+    return "--" + f.metadata.get("flag", f.name).replace("_", "-")
+
+
+def _default(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def _as_text(value: Any) -> str:
+    """A value as its flag writes it: lists and tuples comma-separated, dicts as k=v,k=v."""
+    if isinstance(value, dict):
+        return ",".join(
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _parser_of(kind: Any, flag: str, prog: str):
+    """The argparse `type` that reads a flag of field type `kind`; text it cannot read ends
+    the command with one line (`prog: ...`), as the commands' other refusals do."""
+    origin, parts = typing.get_origin(kind), typing.get_args(kind)
+    if origin is dict:  # name=weight,name=weight
+        value_type = parts[1]
+
+        def weights(text: str) -> dict:
+            try:
+                pairs = (part.split("=") for part in text.split(","))
+                return {name: value_type(value) for name, value in pairs}
+            except ValueError:
+                raise SystemExit(
+                    f"{prog}: {flag} must look like name=weight,name=weight (e.g. "
+                    f"every=1,dynamic=1); got {text!r}"
+                ) from None
+
+        return weights
+    if origin is tuple:  # comma-separated items of one type
+        item = parts[0]
+
+        def items(text: str) -> tuple:
+            try:
+                return tuple(item(part) for part in text.split(",") if part)
+            except ValueError:
+                raise SystemExit(
+                    f"{prog}: {flag} takes comma-separated {item.__name__} values, got {text!r}"
+                ) from None
+
+        return items
+    return kind
+
+
+def cli_command(
+    prefix: str, config, always: tuple[str, ...] = ("model",), positional: tuple[str, ...] = ()
+) -> str:
+    """The command line that runs `config`: its `positional` fields, its required fields,
+    `always` and every non-default one, in the order the config lists them."""
+    parts = [prefix, *(shlex.quote(str(getattr(config, name))) for name in positional)]
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if f.name in positional or (value == _default(f) and f.name not in always):
+            continue
+        flag = flag_of(f)
+        if isinstance(value, bool):
+            parts.append(flag if value else "--no-" + flag[2:])
+            continue
+        parts.append(f"{flag} {shlex.quote(_as_text(value))}")
+    return " ".join(parts)
+
+
+def add_config_arguments(
+    parser: argparse.ArgumentParser,
+    config_class: type,
+    positional: tuple[str, ...] = (),
+    unset_is_default: bool = False,
+) -> None:
+    """A flag per field of a config dataclass (`flag_of`; required when the field has no
+    default; `positional` fields as positional arguments; lists, tuples and dicts as
+    comma-separated text), its help from the field's `option`, `--device` and `--dtype` from
+    the device rule. `unset_is_default`: a flag not given is left out of the parsed arguments,
+    so the config's own default applies (and a caller can tell what was given)."""
+    hints = typing.get_type_hints(config_class)
+    for f in dataclasses.fields(config_class):
+        if f.name in ("device", "dtype"):
+            continue
+        flag, default = flag_of(f), _default(f)
+        kind = hints[f.name]
+        if isinstance(kind, types.UnionType):  # `float | None`: the value's type
+            kind = next(t for t in typing.get_args(kind) if t is not type(None))
+        help_text = f.metadata.get("help", "")
+        if f.name in positional:
+            parser.add_argument(f.name, choices=f.metadata.get("choices"), help=help_text or None)
+            continue
+        if default is dataclasses.MISSING:
+            parser.add_argument(flag, required=True, help=help_text or None)
+            continue
+        if "choices" in f.metadata:
+            parser.add_argument(
+                flag, choices=f.metadata["choices"], default=default, help=help_text or None
+            )
+            continue
+        shown = _as_text(default) if isinstance(default, list | tuple | dict) else default
+        unset = {"default": argparse.SUPPRESS} if unset_is_default else {}
+        if isinstance(default, list):
+            parser.add_argument(
+                flag,
+                **({"default": ",".join(default)} | unset),
+                help=help_text or "comma-separated",
+            )
+        elif isinstance(default, bool):
+            parser.add_argument(
+                flag,
+                action=argparse.BooleanOptionalAction,
+                **({"default": default} | unset),
+                help=help_text or None,
+            )
+        else:
+            suffix = f" (default {shown})" if shown is not None else ""
+            parser.add_argument(
+                flag,
+                type=_parser_of(kind, flag, parser.prog),
+                **({"default": default} | unset),
+                help=(help_text + suffix).strip() or None,
+            )
+    names = {f.name for f in dataclasses.fields(config_class)}
+    if "dtype" in names:
+        add_device_arguments(parser, TRAIN_DTYPES)
+    elif "device" in names:
+        add_device_arguments(parser, dtypes=())
+
+
+def config_from_args(config_class: type, args: argparse.Namespace, **overrides):
+    """The config the flags of `add_config_arguments` describe (fields whose flag was left
+    unset keep the config's default), with `overrides` on top."""
+    values = {}
+    for f in dataclasses.fields(config_class):
+        dest = f.name if f.name in vars(args) else flag_of(f)[2:].replace("-", "_")
+        if dest not in vars(args):
+            continue
+        value = getattr(args, dest)
+        if isinstance(_default(f), list) and isinstance(value, str):
+            value = [part for part in value.split(",") if part]
+        values[f.name] = value
+    return config_class(**(values | overrides))
 
 
 def _check_train_dtype(stage: str, dtype: str) -> None:
@@ -23,24 +192,31 @@ def _check_train_dtype(stage: str, dtype: str) -> None:
 class SFTConfig:
     """One SFT run. Defaults are the CPU recipe's."""
 
-    data: str
-    out: str
-    model: str = "scratch:small"
-    lora_rank: int = 16  # 0: full fine-tuning (always for scratch models)
+    data: str = option(help="a dataset directory from `dynplan data`")
+    out: str = option(help="where the model (or adapter) goes")
+    model: str = option(
+        "scratch:small",
+        "a local HF directory, an embedded model name, or scratch:tiny|small|base",
+    )
+    lora_rank: int = option(16, "0: full fine-tuning (always for scratch models)")
     lora_alpha: int = 32
     lora_targets: list[str] = field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"]
     )
     epochs: float = 1.0
-    max_steps: int = -1  # > 0 overrides epochs
-    max_minutes: float | None = None  # stop (and save) after this much training, e.g. on a lease
-    learning_rate: float | None = None  # default: 1e-3 scratch, 2e-4 LoRA, 2e-5 full
+    max_steps: int = option(-1, "> 0 overrides --epochs")
+    max_minutes: float | None = option(
+        None, "stop (and save) after this much training, e.g. on a lease"
+    )
+    learning_rate: float | None = option(None, f"{LEARNING_RATES_HELP} when not given", flag="lr")
     batch_size: int = 16
     grad_accum: int = 1
     group_by_length: bool = False  # batches of samples of about one length: less padding
     compile: bool = False  # torch.compile each layer's norms and MLP (fuses element-wise work)
     max_length: int = 2048
-    prompt_loss_weight: float = 0.0  # > 0: also learn to predict each sample's own prompt text
+    prompt_loss_weight: float = option(
+        0.0, "weight of the loss on each sample's own prompt (0: answers only)"
+    )
     eval_fraction: float = 0.05  # held-out trajectories
     eval_steps: int = 200
     save_steps: int = 200
@@ -64,16 +240,17 @@ class SFTConfig:
     def lr(self) -> float:
         if self.learning_rate is not None:
             return self.learning_rate
-        return 1e-3 if self.is_scratch else 2e-4 if self.uses_lora else 2e-5
+        kind = "scratch" if self.is_scratch else "lora" if self.uses_lora else "full"
+        return LEARNING_RATES[kind]
 
 
 @dataclass
 class PPOConfig:
     """One RL run. Defaults are the CPU recipe's (the scratch SFT model, 2 cores)."""
 
-    model: str  # the SFT model directory
-    out: str
-    adapter: str | None = None  # the SFT adapter, if SFT trained one (merged into the model)
+    model: str = option(help="the SFT model directory")
+    out: str = option(help="where the adapter, its card and the logs go")
+    adapter: str | None = option(None, "the SFT adapter, if SFT made one (merged into the model)")
     strategy: str = "dynamic"
     num_envs: int = 8
     rollout_steps: int = 32  # per env and update
@@ -119,9 +296,9 @@ class DaggerConfig:
     every state it reaches, and the student is fine-tuned on those states beside a replay of the
     planning data. Defaults: ~6.5 minutes a round on 2 cores for the CPU recipe's model."""
 
-    model: str  # the student: an SFT model directory (full weights, e.g. a scratch model)
-    data: str  # the planning data it learned from (replayed beside the new states)
-    out: str
+    model: str = option(help="the SFT model directory (or shipped name) that plays first")
+    data: str = option(help="the planning data it learned from, replayed beside its own states")
+    out: str = option(help="where each round's states, training set and model go")
     rounds: int = 4
     episodes: int = 32  # student episodes per round
     num_envs: int = 16  # episodes in lockstep
@@ -156,7 +333,7 @@ class SB3PPOConfig:
     """One SB3 PPO run on `DynPlanCrafter-v0` through `dynplan_gym.wrappers` (no plans).
     Defaults: 1M env steps in ~20 minutes on 2 cores."""
 
-    out: str
+    out: str = option(help="where the policy, card, logs and checkpoints go")
     timesteps: int = 1_000_000
     num_envs: int = 8
     vec_env: str = "dummy"  # dummy: all envs in this process; subproc: one process each
@@ -168,7 +345,9 @@ class SB3PPOConfig:
     gae_lambda: float = 0.95
     clip: float = 0.2
     ent_coef: float = 0.01
-    net_arch: list[str] = field(default_factory=lambda: ["128", "128"])
+    net_arch: list[str] = option(
+        help="hidden layer widths of the policy and value MLPs", factory=lambda: ["128", "128"]
+    )
     episode_length: int = 10000
     first_env_seed: int = 30_000  # training seeds; the leaderboard evaluates on 0..99
     checkpoint_steps: int = 100_000
@@ -193,12 +372,14 @@ class GateConfig(SB3PPOConfig):
     num_envs: int = 8
     n_steps: int = 128
     gamma: float = 0.99
-    net_arch: list[str] = field(default_factory=lambda: ["64", "64"])
+    net_arch: list[str] = option(
+        help="hidden layer widths of the policy and value MLPs", factory=lambda: ["64", "64"]
+    )
     episode_length: int = 1000
     first_env_seed: int = 20_000  # RL seeds
     checkpoint_steps: int = 25_000
-    latency: int = 2  # steps a new plan takes to write (the executor idles)
-    noise: float = 0.2  # chance the planner writes another feasible plan
+    latency: int = option(2, "steps a new plan takes to write (the executor idles)")
+    noise: float = option(0.2, "chance the planner writes another feasible plan")
     plan_cost_per_plan: float = DEFAULT_PER_PLAN
     plan_cost_per_token: float = DEFAULT_PER_TOKEN
 
@@ -219,19 +400,35 @@ class GoldilocksConfig:
     runs the agent at every planning interval K, never, and (for the gate) a gate trained at
     that setting, on `protocol`; ~30 minutes on 2 cores with the defaults."""
 
-    out: str = "experiments/goldilocks"
-    agent: str | None = None  # gate (the expert's halves; Crafter's default) or llm (--model)
+    out: str = option(
+        "experiments/goldilocks",
+        "where results.json, goldilocks.png, the runs and the trained gates go",
+    )
+    agent: str | None = option(
+        None, "gate (the scripted expert's halves behind the gate) or llm (--model)"
+    )
     model: str | None = None  # for --agent llm: a local model directory or a shipped name
-    intervals: list[str] = field(default_factory=lambda: ["1", "2", "4", "8", "16", "32", "64"])
-    settings: list[str] = field(default_factory=lambda: ["0:0", "2:0.2", "4:0.3"])
+    intervals: list[str] = option(
+        help="the planning intervals K (replan every K steps)",
+        factory=lambda: ["1", "2", "4", "8", "16", "32", "64"],
+    )
+    settings: list[str] = option(
+        help="LATENCY:NOISE pairs (gate only): steps to write a plan, planner noise",
+        factory=lambda: ["0:0", "2:0.2", "4:0.3"],
+    )
     protocol: str = "crafter-gate-dev"
-    gate_timesteps: int = 150_000  # PPO steps of each setting's gate (0: no learned gate)
+    gate_timesteps: int = option(
+        150_000, "PPO steps of each setting's learned gate; 0: no learned gate"
+    )
     num_envs: int = 8  # episodes in lockstep per run
     temperature: float = 0.0  # --agent llm: sampling temperature (0: greedy; the board uses 1)
     workers: int = 2  # runs in parallel processes
-    ray: str | None = None  # run on Ray: "local" or a cluster's address (`leaderboard.scale`)
-    env: str = "crafter"  # crafter, or pogs: then the fields still at Crafter's defaults take
-    # POGS's (`POGS_GOLDILOCKS`)
+    ray: str | None = option(None, RAY_HELP)
+    env: str = option(
+        "crafter",
+        "crafter, or pogs (an LLM agent; the defaults become POGS's: the shipped pogs-planner "
+        "on pogs-standard-dev, K up to 16, out experiments/goldilocks-pogs)",
+    )
 
     def __post_init__(self) -> None:
         if self.env not in ("crafter", "pogs"):
@@ -274,14 +471,22 @@ class SteeringConfig:
     under each plan file in `plans`, and under the expert's planner; ~20 minutes on 2 cores with
     the defaults (the LLM actor dominates)."""
 
-    out: str = "experiments/steering"
-    actors: list[str] = field(default_factory=lambda: ["learned-dynamic-gpu", "expert"])
-    plans: str = "shipped"  # the shipped plan files, a directory of them (*.txt), or one file
+    out: str = option(
+        "experiments/steering", "where results.json, steering.png, the report and the runs go"
+    )
+    actors: list[str] = option(
+        help="actors to steer: shipped LLM names, expert (the expert's executor), random, "
+        "sb3:<policy>",
+        factory=lambda: ["learned-dynamic-gpu", "expert"],
+    )
+    plans: str = option(
+        "shipped", "shipped (the plan files that ship), a directory of plan files (*.txt) or one"
+    )
     protocol: str = "crafter-steering-dev"
     temperature: float = 1.0  # the LLM actor's sampling temperature
     num_envs: int = 10  # episodes in lockstep per run
     workers: int = 2  # runs in parallel processes
-    ray: str | None = None  # run on Ray: "local" or a cluster's address (`leaderboard.scale`)
+    ray: str | None = option(None, RAY_HELP)
 
 
 @dataclass
@@ -291,16 +496,22 @@ class TechTreeConfig:
     achievement the success rate; each agent is compared with `reference`, paired by seed.
     A `crafter-full` evaluation of the CPU recipe's models takes ~1-2 minutes on a core."""
 
-    out: str = "experiments/tech-tree"
-    agents: list[str] = field(
-        default_factory=lambda: ["learned-never", "learned-dynamic", "learned-dynamic+rl"]
+    out: str = option(
+        "experiments/tech-tree", "where results.json, tech-tree.png, the report and the runs go"
     )
-    reference: str | None = None  # the agent the others are compared with (default: the first)
+    agents: list[str] = option(
+        help="agents to compare (`dynplan eval --agent` specs: shipped LLM names, "
+        "llm:STRATEGY@MODEL, expert, random ...)",
+        factory=lambda: ["learned-never", "learned-dynamic", "learned-dynamic+rl"],
+    )
+    reference: str | None = option(
+        None, "the agent every other is compared with, paired by seed (default: the first)"
+    )
     protocol: str = "crafter-full"
     temperature: float = 1.0  # the LLM agents' sampling temperature, as on the board
     num_envs: int = 10  # episodes in lockstep per run
     workers: int = 2  # runs in parallel processes
-    ray: str | None = None  # run on Ray: "local" or a cluster's address (`leaderboard.scale`)
+    ray: str | None = option(None, RAY_HELP)
 
     def __post_init__(self) -> None:
         if not self.agents:
@@ -317,18 +528,27 @@ class SampleEfficiencyConfig:
     final models' play. ~70 minutes on 2 cores with the defaults (6 runs of 4,096 env steps at
     ~85 s per update of the CPU recipe's model on a core; estimated, not yet run)."""
 
-    out: str = "experiments/sample-efficiency"
-    planner: str = "learned-dynamic"  # the SFT planner (a shipped name or a model directory)
-    control: str = "learned-never"  # its never-plan control
-    base: bool = True  # also PPO from the planner's architecture with fresh weights
+    out: str = option(
+        "experiments/sample-efficiency",
+        "where results.json, sample-efficiency.png, the report, the runs and the base go",
+    )
+    planner: str = option(
+        "learned-dynamic", "the SFT planner PPO starts from (a shipped name or a model directory)"
+    )
+    control: str = option(
+        "learned-never", "its never-plan control (a shipped name or a model directory)"
+    )
+    base: bool = option(
+        True, "also PPO from the planner's architecture and tokenizer with fresh weights"
+    )
     seeds: int = 2  # PPO runs per start
     updates: int = 16
     num_envs: int = 8
     rollout_steps: int = 32  # per env and update
-    protocol: str = "crafter-balrog-dev"  # the final models' play (development seeds)
+    protocol: str = option("crafter-balrog-dev", "where the final models play (development seeds)")
     eval_envs: int = 10
     workers: int = 2  # runs in parallel processes
-    ray: str | None = None  # run on Ray: "local" or a cluster's address (`leaderboard.scale`)
+    ray: str | None = option(None, RAY_HELP)
 
     def __post_init__(self) -> None:
         for name in ("seeds", "updates", "num_envs", "rollout_steps", "eval_envs"):
@@ -336,79 +556,6 @@ class SampleEfficiencyConfig:
                 raise ValueError(
                     f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}"
                 )
-
-
-def cli_command(
-    prefix: str, config, renames: dict[str, str] | None = None, always: tuple[str, ...] = ("model",)
-) -> str:
-    """The command line that runs `config`: its required fields, `always` and every non-default
-    one."""
-    import dataclasses
-
-    parts = [prefix]
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        if value == default and f.name not in always:
-            continue
-        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
-        if isinstance(value, bool):
-            parts.append(flag if value else "--no-" + flag[2:])
-            continue
-        text = ",".join(value) if isinstance(value, list) else str(value)
-        parts.append(f"{flag} {shlex.quote(text)}")
-    return " ".join(parts)
-
-
-def add_config_arguments(
-    parser: argparse.ArgumentParser,
-    config_class: type,
-    renames: dict[str, str] | None = None,
-    helps: dict[str, str] | None = None,
-) -> None:
-    """A flag per field of a config dataclass (`--field-name`; required when the field has no
-    default; lists as comma-separated text), `--device` and `--dtype` from the device rule."""
-    hints = typing.get_type_hints(config_class)
-    for f in dataclasses.fields(config_class):
-        if f.name in ("device", "dtype"):
-            continue
-        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        kind = hints[f.name]
-        if isinstance(kind, types.UnionType):  # `float | None`: the value's type
-            kind = next(t for t in typing.get_args(kind) if t is not type(None))
-        help_text = (helps or {}).get(f.name, "")
-        if default is dataclasses.MISSING:
-            parser.add_argument(flag, required=True, help=help_text)
-        elif isinstance(default, list):
-            parser.add_argument(
-                flag, default=",".join(default), help=help_text or "comma-separated"
-            )
-        elif isinstance(default, bool):
-            parser.add_argument(
-                flag, action=argparse.BooleanOptionalAction, default=default, help=help_text
-            )
-        else:
-            shown = f" (default {default})" if default is not None else ""
-            parser.add_argument(
-                flag, type=kind, default=default, help=(help_text + shown).strip() or None
-            )
-    names = {f.name for f in dataclasses.fields(config_class)}
-    if "dtype" in names:
-        add_device_arguments(parser, TRAIN_DTYPES)
-    elif "device" in names:
-        add_device_arguments(parser, dtypes=())
-
-
-def config_from_args(config_class: type, args: argparse.Namespace, renames=None):
-    """The config the flags of `add_config_arguments` describe."""
-    values = {}
-    for f in dataclasses.fields(config_class):
-        value = getattr(args, (renames or {}).get(f.name, f.name))
-        if f.default_factory is not dataclasses.MISSING and isinstance(f.default_factory(), list):
-            value = [part for part in value.split(",") if part]
-        values[f.name] = value
-    return config_class(**values)
 
 
 RUN_CONFIG = "run-config.json"  # the settings a training run was started (or last resumed) with

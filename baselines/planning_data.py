@@ -31,7 +31,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ from agents.parser import PLAN_CLOSE, PLAN_OPEN
 from agents.prompt_executor import PromptExecutor
 from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig, answer_text
 from agents.strategy import PlanMode, Strategy
+from baselines.configs import cli_command, option
 from dynplan_gym import CRAFTER_ENV_ID, POGS_ENV_ID, POGS_HARD_ENV_ID, env_family
 from dynplan_gym.crafter_actions import ACTION_NAMES
 from dynplan_gym.plan_cost import count_plan_tokens
@@ -86,43 +87,83 @@ HINDSIGHT_WORDING = {
 }
 ALTERNATIVE_PLAN = "{goal} now, before anything else."  # a plan that `alternatives` draws
 DATA_ENVS = {"crafter": CRAFTER_ENV_ID, "pogs": POGS_ENV_ID, "pogs-hard": POGS_HARD_ENV_ID}
+CRAFTER_MAX_STEPS = 250  # Crafter data's default episode cap
+POGS_MAX_STEPS = PROTOCOLS["pogs-standard"].max_steps  # POGS data's: its protocols' truncation
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    """What to generate. The default finishes in minutes on 2 cores."""
+    """What to generate: `dynplan data ENV`'s flags, defaults and help (`baselines.configs`).
+    The default finishes in minutes on 2 cores."""
 
+    env: str = option("crafter", "the game", choices=tuple(DATA_ENVS))
     trajectories: int = 128
-    max_steps: int = 250  # Crafter's episode cap; POGS's truncation (its protocols: 30)
+    max_steps: int | None = option(
+        None,
+        f"episode cap; default {CRAFTER_MAX_STEPS} (Crafter), the POGS protocols' "
+        f"{POGS_MAX_STEPS} (POGS)",
+    )
     seed: int = 0
     first_env_seed: int = 10_000
-    schedule_weights: dict[str, float] = field(default_factory=lambda: {"every": 1.0})
-    k_range: tuple[int, int] = (2, 12)
-    styles: tuple[str, ...] = tuple(PLAN_STYLES)
+    schedule_weights: dict[str, float] = option(
+        help="weights, e.g. every=1,dynamic=1 (every:K draws K ~ U[2, 12] per trajectory)",
+        factory=lambda: {"every": 1.0},
+        flag="schedules",
+    )
+    k_range: tuple[int, ...] = option((2, 12), "the range every:K draws K from")
+    styles: tuple[str, ...] = option(tuple(PLAN_STYLES), "the plan styles drawn from")
     # the prompt (a model trained on the data is played with it; the card records it)
-    history_length: int = PromptConfig.history_length
-    recent_actions: int = PromptConfig.recent_actions
-    map_memory: bool = True  # the "You remember" lines (Crafter)
-    text_options: str = PromptConfig.text_options  # Crafter's observation text preset
-    neighbours: bool = False  # POGS: the current node's neighbours restated (`PromptConfig`)
-    instruction: bool = True  # the system message (`PromptConfig`)
-    view_grid: bool = False  # Crafter: the window drawn as characters (`PromptConfig`)
-    env: str = "crafter"  # a key of DATA_ENVS
-    # who acts (Crafter): the expert, a trained policy (`sb3:NAME|DIR`) whose sampled actions
-    # become the answers while the expert, following along, still writes the plans, or
-    # `executor`: the plan in force carried out from what the prompt shows
-    actor: str = "expert"
-    # the same trajectories written without plans (prompts and answers): a never-plan control
-    hide_plans: bool = False
-    # executor data: the chance a new plan names another subgoal the rules allow now instead of
-    # the expert's (`agents.gate.feasible_subgoals`), so the plan, not the state, says what
-    # the next actions do
-    alternatives: float = 0.0
-    # DART: the chance a step plays a random action instead; the answer stays the actor's
-    noise: float = 0.0
-    # who writes the plans (Crafter): the expert, or `hindsight` (what the player unlocks next)
-    plans: str = "expert"
-    hindsight_goals: int = 3  # the most achievements a hindsight plan names
+    history_length: int = option(
+        PromptConfig.history_length, "observations shown in full", flag="history"
+    )
+    recent_actions: int = option(PromptConfig.recent_actions, "last actions named")
+    map_memory: bool = option(True, "the 'You remember' lines (Crafter)")
+    text_options: str = option(
+        PromptConfig.text_options,
+        "Crafter's observation text: dynplan (the env's) or balrog (BALROG's, as crafter-balrog "
+        "shows it)",
+    )
+    neighbours: bool = option(
+        False, "POGS: restate the current node's neighbours after the observation"
+    )
+    instruction: bool = option(
+        True,
+        "the system message (rules, actions, answer format); --no-instruction for models "
+        "trained from scratch, which learn nothing from a constant text",
+    )
+    view_grid: bool = option(
+        False,
+        "Crafter: draw the visible window as a grid of characters after the observation (the "
+        "text names only the nearest cell of each kind)",
+    )
+    actor: str = option(
+        "expert",
+        "who picks the actions (Crafter): expert; executor (the expert plans on the schedule, "
+        "and the plan in force is carried out from what the prompt shows: actions that depend "
+        "on the plan); or a trained policy sb3:NAME|DIR whose sampled actions become the "
+        "answers (the expert, following along, writes the plans)",
+    )
+    hide_plans: bool = option(
+        False,
+        "write the same trajectories with no plan in prompts or answers (the never-plan "
+        "control of an --actor executor dataset: its actions still follow the hidden plans)",
+    )
+    alternatives: float = option(
+        0.0,
+        "with --actor executor: the chance a new plan names another subgoal the rules allow "
+        "instead of the expert's (the plan, not the state, then says what comes next)",
+    )
+    noise: float = option(
+        0.0,
+        "DART: the chance each step plays a random action instead (the answer stays the "
+        "actor's), so the data shows how to recover from mistakes",
+    )
+    plans: str = option(
+        "expert",
+        "who writes the plans (Crafter): expert (its intent), or hindsight (the achievements "
+        "the player goes on to unlock, so a plan says what its actions do)",
+    )
+    hindsight_goals: int = option(3, "the most achievements a hindsight plan names")
 
     @property
     def family(self) -> str:
@@ -144,6 +185,9 @@ class DataConfig:
     def __post_init__(self) -> None:
         if self.env not in DATA_ENVS:
             raise ValueError(f"env must be one of {list(DATA_ENVS)}, got {self.env!r}")
+        if self.max_steps is None:  # Crafter's episode cap; the POGS protocols' truncation
+            default = CRAFTER_MAX_STEPS if self.family == "crafter" else POGS_MAX_STEPS
+            object.__setattr__(self, "max_steps", default)
         for name in ("trajectories", "max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(
@@ -199,36 +243,12 @@ PAPER_SCALE = {"trajectories": 1024, "max_steps": 2000}
 
 
 def data_command(config: DataConfig) -> str:
-    """The `dynplan data crafter` command line that generates `config`'s dataset."""
-    weights = ",".join(f"{name}={weight:g}" for name, weight in config.schedule_weights.items())
-    prompt = "".join(
-        f" --{flag} {value}"
-        for flag, value, default in (
-            ("history", config.history_length, PromptConfig.history_length),
-            ("recent-actions", config.recent_actions, PromptConfig.recent_actions),
-            ("text-options", config.text_options, PromptConfig.text_options),
-        )
-        if value != default
-    )
-    return (
-        f"dynplan data {config.env} --trajectories {config.trajectories} --max-steps "
-        f"{config.max_steps} --seed {config.seed} --first-env-seed {config.first_env_seed} "
-        f"--schedules {weights}{prompt}"
-        + ("" if config.map_memory else " --no-map-memory")
-        + (" --neighbours" if config.neighbours else "")
-        + ("" if config.instruction else " --no-instruction")
-        + (" --view-grid" if config.view_grid else "")
-        + ("" if config.actor == "expert" else f" --actor {config.actor}")
-        + (" --hide-plans" if config.hide_plans else "")
-        + (f" --alternatives {config.alternatives:g}" if config.alternatives else "")
-        + (f" --noise {config.noise:g}" if config.noise else "")
-        + ("" if config.plans == "expert" else f" --plans {config.plans}")
-        + (
-            f" --hindsight-goals {config.hindsight_goals}"
-            if config.hindsight_goals != DataConfig.hindsight_goals
-            else ""
-        )
-    )
+    """The `dynplan data ENV` command line that generates `config`'s dataset."""
+    return cli_command("dynplan data", config, always=DATA_COMMAND_ALWAYS, positional=("env",))
+
+
+# what a dataset's command always states, defaults or not (its size and where it comes from)
+DATA_COMMAND_ALWAYS = ("trajectories", "max_steps", "seed", "first_env_seed", "schedule_weights")
 
 
 def goal_text(subgoal: str) -> str:

@@ -419,7 +419,7 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
         "kind": "lora-adapter" if config.uses_lora else "model",
         "base": base,
         "config": asdict(config),
-        "command": cli_command("dynplan train sft", config, {"learning_rate": "lr"}),
+        "command": cli_command("dynplan train sft", config),
         "data": _data_card(config.data),
         "prompt": _data_card(config.data)["prompt"],  # how the model must be prompted
         "samples": {"train": len(data.train), "held_out": len(data.test)},

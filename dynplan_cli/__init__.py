@@ -43,7 +43,9 @@ SUBCOMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `dynplan` parser; given the `command` about to run, only that subcommand's
+    arguments are built (so a command imports no other's modules), else all of them."""
     parser = argparse.ArgumentParser(
         prog="dynplan", description="dynplan-gym: learning when to plan, for LLM agents."
     )
@@ -51,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, help_text) in SUBCOMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         sub_parser.set_defaults(_module=module)
-        importlib.import_module(module).add_arguments(sub_parser)
+        if command in (None, name):
+            importlib.import_module(module).add_arguments(sub_parser)
     return parser
 
 
@@ -66,7 +69,9 @@ ARGUMENT_RULES = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = argv[0] if argv and argv[0] in SUBCOMMANDS else ""  # "": none (`dynplan --help`)
+    args = build_parser(command).parse_args(argv)
     for dest, (valid, expected) in ARGUMENT_RULES.items():
         value = getattr(args, dest, None)
         if value is not None and not valid(value):

@@ -13,63 +13,28 @@ from baselines.configs import (
     add_config_arguments,
 )
 
-GOLDILOCKS_HELP = {
-    "out": "where results.json, goldilocks.png, the runs and the trained gates go",
-    "agent": "gate (the scripted expert's halves behind the gate) or llm (--model)",
-    "intervals": "the planning intervals K (replan every K steps)",
-    "settings": "LATENCY:NOISE pairs (gate only): steps to write a plan, planner noise",
-    "gate_timesteps": "PPO steps of each setting's learned gate; 0: no learned gate",
-    "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
-    "env": "crafter, or pogs (an LLM agent; the defaults become POGS's: the shipped "
-    "pogs-planner on pogs-standard-dev, K up to 16, out experiments/goldilocks-pogs)",
-}
-STEERING_HELP = {
-    "out": "where results.json, steering.png, the report and the runs go",
-    "actors": "actors to steer: shipped LLM names, expert (the expert's executor), random, "
-    "sb3:<policy>",
-    "plans": "shipped (the plan files that ship), a directory of plan files (*.txt) or one",
-    "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
-}
-
-TECH_TREE_HELP = {
-    "out": "where results.json, tech-tree.png, the report and the runs go",
-    "agents": "agents to compare (`dynplan eval --agent` specs: shipped LLM names, "
-    "llm:STRATEGY@MODEL, expert, random ...)",
-    "reference": "the agent every other is compared with, paired by seed (default: the first)",
-    "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
-}
-
-SAMPLE_EFFICIENCY_HELP = {
-    "out": "where results.json, sample-efficiency.png, the report, the runs and the base go",
-    "planner": "the SFT planner PPO starts from (a shipped name or a model directory)",
-    "control": "its never-plan control (a shipped name or a model directory)",
-    "base": "also PPO from the planner's architecture and tokenizer with fresh weights",
-    "protocol": "where the final models play (development seeds)",
-    "ray": "run the runs on Ray: local (a local Ray of --workers CPUs) or a cluster's address",
-}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     names = parser.add_subparsers(dest="experiment", required=True, metavar="NAME")
     goldilocks = names.add_parser(
         "goldilocks", help="progression and plan tokens against the planning interval K"
     )
-    add_config_arguments(goldilocks, GoldilocksConfig, helps=GOLDILOCKS_HELP)
+    add_config_arguments(goldilocks, GoldilocksConfig)
     goldilocks.add_argument("--no-progress", action="store_true")
     steering = names.add_parser(
         "steering", help="an actor's progression with no plans, its own, human and expert plans"
     )
-    add_config_arguments(steering, SteeringConfig, helps=STEERING_HELP)
+    add_config_arguments(steering, SteeringConfig)
     steering.add_argument("--no-progress", action="store_true")
     tech_tree = names.add_parser(
         "tech-tree", help="how deep into Crafter's tech tree each agent gets, paired by seed"
     )
-    add_config_arguments(tech_tree, TechTreeConfig, helps=TECH_TREE_HELP)
+    add_config_arguments(tech_tree, TechTreeConfig)
     tech_tree.add_argument("--no-progress", action="store_true")
     efficiency = names.add_parser(
         "sample-efficiency", help="PPO from the SFT planner, its control and the untrained base"
     )
-    add_config_arguments(efficiency, SampleEfficiencyConfig, helps=SAMPLE_EFFICIENCY_HELP)
+    add_config_arguments(efficiency, SampleEfficiencyConfig)
     efficiency.add_argument("--no-progress", action="store_true")
 
 

@@ -14,46 +14,18 @@ from baselines.configs import (
     add_config_arguments,
 )
 
-SFT_RENAMES = {"learning_rate": "lr"}  # `--lr`, as the model cards' commands write it
-SFT_HELP = {
-    "data": "a dataset directory from `dynplan data`",
-    "out": "where the model (or adapter) goes",
-    "model": "a local HF directory, an embedded model name, or scratch:tiny|small|base",
-    "lora_rank": "0: full fine-tuning",
-    "max_steps": "> 0 overrides --epochs",
-    "learning_rate": "1e-3 scratch, 2e-4 LoRA, 2e-5 full when not given",
-    "prompt_loss_weight": "weight of the loss on each sample's own prompt (0: answers only)",
-}
-DAGGER_HELP = {
-    "model": "the SFT model directory (or shipped name) that plays first",
-    "data": "the planning data it learned from, replayed beside its own states",
-    "out": "where each round's states, training set and model go",
-}
-RL_HELP = {"model": "the SFT model directory", "adapter": "the SFT adapter, if SFT made one"}
-SB3_HELP = {
-    "out": "where the policy, card, logs and checkpoints go",
-    "net_arch": "hidden layer widths of the policy and value MLPs",
-}
-
-
-GATE_HELP = {
-    **SB3_HELP,
-    "latency": "steps a new plan takes to write (the executor idles)",
-    "noise": "chance the planner writes another feasible plan",
-}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     stages = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
-    for name, config_class, renames, helps, text in (
-        ("sft", SFTConfig, SFT_RENAMES, SFT_HELP, "supervised fine-tuning on planning data"),
-        ("dagger", DaggerConfig, None, DAGGER_HELP, "the expert labels the student's own states"),
-        ("rl", PPOConfig, None, RL_HELP, "PPO with a planning cost on the LLM policy"),
-        ("sb3", SB3PPOConfig, None, SB3_HELP, "SB3 PPO on the semantic observation (no text)"),
-        ("gate", GateConfig, None, GATE_HELP, "SB3 PPO on the plan gate (keep / replan)"),
+    for name, config_class, text in (
+        ("sft", SFTConfig, "supervised fine-tuning on planning data"),
+        ("dagger", DaggerConfig, "the expert labels the student's own states"),
+        ("rl", PPOConfig, "PPO with a planning cost on the LLM policy"),
+        ("sb3", SB3PPOConfig, "SB3 PPO on the semantic observation (no text)"),
+        ("gate", GateConfig, "SB3 PPO on the plan gate (keep / replan)"),
     ):
         stage = stages.add_parser(name, help=text)
-        add_config_arguments(stage, config_class, renames, helps)
+        add_config_arguments(stage, config_class)
         stage.add_argument("--resume", action="store_true", help="continue from a checkpoint")
         stage.add_argument("--no-progress", action="store_true")
 
@@ -69,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from baselines.configs import config_from_args
     from baselines.sft import train_sft
 
-    config = config_from_args(SFTConfig, args, SFT_RENAMES)
+    config = config_from_args(SFTConfig, args)
     try:
         card = train_sft(config, resume=args.resume, progress=not args.no_progress)
     except (FileExistsError, FileNotFoundError, ValueError) as err:

@@ -52,14 +52,15 @@ def test_help_imports_no_work_modules_and_says_the_data_defaults():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
-    from baselines.planning_data import DataConfig
+    from baselines.planning_data import CRAFTER_MAX_STEPS, DataConfig
     from leaderboard.protocols import get_protocol
 
     data = subprocess.run(
         [sys.executable, "-m", "dynplan_cli", "data", "--help"], capture_output=True, text=True
     ).stdout
-    assert f"default {DataConfig.max_steps} (Crafter)" in " ".join(data.split())
+    assert f"default {CRAFTER_MAX_STEPS} (Crafter)" in " ".join(data.split())
     assert get_protocol("pogs-standard").max_steps == 30 and "protocols' 30" in data
+    assert DataConfig().max_steps == CRAFTER_MAX_STEPS and DataConfig(env="pogs").max_steps == 30
 
 
 def test_main_job_with_the_random_agent_and_a_tiny_model(capsys, tiny_model_dir, tmp_path):

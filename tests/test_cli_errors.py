@@ -56,6 +56,10 @@ MISTAKES = {
         "--trajectories must be >= 1",
     ),
     "bad schedules": (["data", "crafter", "--schedules", "often"], "--schedules must look like"),
+    "a k range that is not numbers": (
+        ["data", "crafter", "--k-range", "2,x"],
+        "--k-range takes comma-separated int values",
+    ),
     "alternatives without the executor": (
         ["data", "crafter", "--alternatives", "0.3", "--out", "{tmp}/d"],
         "--alternatives must be in [0, 1) (with --actor executor)",
