@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agents.backends.base import DECODE_MODES
+from agents.backends.base import DECODE_MODES, MAX_RETRIES, REQUEST_TIMEOUT_S
 from agents.devices import add_device_arguments
 from agents.models import DEFAULT_MODEL
 
@@ -29,8 +29,10 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
         help="transformers decoding: auto (CUDA graphs on a GPU, else dynamic), dynamic, "
         "static, graph",
     )
-    group.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
-    group.add_argument("--max-retries", type=int, default=3)
+    group.add_argument(
+        "--timeout", type=float, default=REQUEST_TIMEOUT_S, help="seconds per request"
+    )
+    group.add_argument("--max-retries", type=int, default=MAX_RETRIES)
 
 
 def backend_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.backends.base import Backend, BackendError, Completion
+from agents.backends.base import MAX_RETRIES, REQUEST_TIMEOUT_S, Backend, BackendError, Completion
 
 BACKENDS = ("transformers", "openai")
 
@@ -17,8 +17,8 @@ def make_backend(
     device: str = "auto",
     decode: str = "auto",
     seed: int = 0,
-    timeout: float = 60.0,
-    max_retries: int = 3,
+    timeout: float = REQUEST_TIMEOUT_S,
+    max_retries: int = MAX_RETRIES,
     api_key_env: str = "OPENAI_API_KEY",
 ) -> Backend:
     """A backend by kind. `model` is an embedded model name or a local directory for

@@ -18,6 +18,9 @@ ROLES = ("system", "user", "assistant")
 # "static" (fixed buffers, every row to the end), "graph" (static, each step a CUDA graph
 # replay; CUDA only), "auto" (graph on CUDA, else dynamic).
 DECODE_MODES = ("auto", "dynamic", "static", "graph")
+# an OpenAI-compatible server's requests: seconds each may take, and retries of a failed one
+REQUEST_TIMEOUT_S = 60.0
+MAX_RETRIES = 3
 
 
 @dataclass(frozen=True)

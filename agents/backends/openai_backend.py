@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from agents.backends.base import (
+    MAX_RETRIES,
+    REQUEST_TIMEOUT_S,
     BackendError,
     Completion,
     Prompt,
@@ -41,8 +43,8 @@ class OpenAIBackend:
         model: str,
         *,
         api_key_env: str = "OPENAI_API_KEY",
-        timeout: float = 60.0,
-        max_retries: int = 3,
+        timeout: float = REQUEST_TIMEOUT_S,
+        max_retries: int = MAX_RETRIES,
         backoff: float = 0.5,
         max_concurrency: int = 16,
     ) -> None:
