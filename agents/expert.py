@@ -134,6 +134,10 @@ def _turn(memory: Memory, action: int, info: dict) -> None:
 class Policy:
     """One step's decision for one episode."""
 
+    # the order moves are tried in: it breaks ties between equally short paths (another order
+    # makes another executor as good; `baselines.plan_following` counts them all)
+    order: tuple[tuple[int, int], ...] = tuple(DIRECTIONS)
+
     def __init__(self, memory: Memory, pos: tuple[int, int], info: dict) -> None:
         self.m, self.pos, self.info = memory, pos, info
         self.inv = info["inventory"]
@@ -186,7 +190,7 @@ class Policy:
         return self._fight()
 
     def _pursue_leave_shelter(self):
-        for d in DIRECTIONS:
+        for d in self.order:
             if self._enclosed() and self._terrain(_add(self.pos, d)) == ID["stone"]:
                 return self._face_and(_add(self.pos, d), "do", "leave_shelter", "")
         return None
@@ -277,7 +281,7 @@ class Policy:
         seen, queue = {self.pos}, deque([self.pos])
         while queue and len(seen) <= 2:
             cell = queue.popleft()
-            for d in DIRECTIONS:
+            for d in self.order:
                 nxt = _add(cell, d)
                 if nxt not in seen and self._terrain(nxt) in WALKABLE:
                     seen.add(nxt)
@@ -288,7 +292,7 @@ class Policy:
         if self.info.get("sleeping") or self.inv["energy"] < 9 or not self._enclosed():
             return None
         self.m.shelter = None
-        for d in DIRECTIONS:
+        for d in self.order:
             if self._terrain(_add(self.pos, d)) == ID["stone"]:
                 return self._face_and(
                     _add(self.pos, d), "do", "leave_shelter", "Mine my way out of the shelter."
@@ -301,7 +305,7 @@ class Policy:
         for o in self._walkable_cells():
             if _manhattan(o, self.pos) > 15:
                 continue
-            for d in DIRECTIONS:
+            for d in self.order:
                 s1, s2 = _add(o, d), _add(o, (2 * d[0], 2 * d[1]))
                 if self._terrain(s1) != ID["stone"] or self._terrain(s2) != ID["stone"]:
                     continue
@@ -494,9 +498,9 @@ class Policy:
         }
         first = self._first_step(frontier)
         if first is None:
-            free = [d for d in DIRECTIONS if self._free(_add(self.pos, d))]
+            free = [d for d in self.order if self._free(_add(self.pos, d))]
             if not free:  # boxed in: turn to something that is not lava and work on it
-                solid = [d for d in DIRECTIONS if self._terrain(_add(self.pos, d)) != ID["lava"]]
+                solid = [d for d in self.order if self._terrain(_add(self.pos, d)) != ID["lava"]]
                 if not solid:
                     return ACTION["noop"], subgoal, plan
                 return self._face_and(
@@ -506,7 +510,7 @@ class Policy:
         return ACTION[DIRECTIONS[first]], subgoal, plan
 
     def _step_to_open_ground(self, subgoal: str, plan: str):
-        for d in DIRECTIONS:
+        for d in self.order:
             nxt = _add(self.pos, d)
             if self._free(nxt) and self._terrain(_add(nxt, d)) in WALKABLE:
                 return ACTION[DIRECTIONS[d]], subgoal, plan
@@ -550,7 +554,7 @@ class Policy:
         queue = deque([self.pos])
         while queue:
             cell = queue.popleft()
-            for d in DIRECTIONS:
+            for d in self.order:
                 nxt = _add(cell, d)
                 if nxt in seen or not self._passable(nxt) or nxt in occupied:
                     continue

@@ -33,7 +33,7 @@ class _PromptPolicy(Policy):
         if self._free(_add(self.pos, ahead)):
             return ACTION[DIRECTIONS[ahead]], subgoal, plan
         back = (-ahead[0], -ahead[1])
-        turns = [d for d in DIRECTIONS if d != back and self._free(_add(self.pos, d))]
+        turns = [d for d in self.order if d != back and self._free(_add(self.pos, d))]
         if turns:
             return ACTION[DIRECTIONS[turns[self.step % len(turns)]]], subgoal, plan
         return super()._explore(subgoal, plan)
@@ -45,8 +45,11 @@ class _PromptPolicy(Policy):
 class PromptExecutor:
     """Carries out a subgoal from what one episode's prompt shows (one per episode)."""
 
-    def __init__(self, remembered_kinds: Sequence[str]) -> None:
+    def __init__(
+        self, remembered_kinds: Sequence[str], order: tuple[tuple[int, int], ...] | None = None
+    ) -> None:
         self.remembered_kinds = tuple(remembered_kinds)
+        self.order = order or _PromptPolicy.order  # the moves' order, which breaks ties
         self.shelter: tuple | None = None
 
     def map_of(self, obs: dict[str, Any], info: dict[str, Any], prompt_map: MapMemory) -> Memory:
@@ -69,6 +72,7 @@ class PromptExecutor:
         memory = self.map_of(obs, info, prompt_map)
         pos = (int(info["player_pos"][0]), int(info["player_pos"][1]))
         policy = _PromptPolicy(memory, pos, info)
+        policy.order = self.order
         if subgoal == "shelter" and memory.shelter is None:
             memory.shelter = policy._find_shelter()
         action = policy.pursue(subgoal or "explore")

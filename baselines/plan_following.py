@@ -7,7 +7,13 @@ asked what it would do, from what the prompt showed, for the subgoal the plan in
 agent's action is that action, beside how often it is the executor's action for `explore` (a
 plan nobody wrote), over the steps where a plan naming a subgoal was in force.
 
-    python -m baselines.plan_following RUN_DIR [RUN_DIR ...]
+With `ties`, an action counts as following when the executor takes it for *some* order of
+trying the four moves (`Policy.order`: where two paths are equally short, the order picks
+one; every order makes an equally good executor), so a student is not marked wrong for the
+other half of an L-shaped walk. Steps where the plan's and exploring's actions cannot agree
+are reported apart.
+
+    python -m baselines.plan_following [--ties] RUN_DIR [RUN_DIR ...]
 """
 
 from __future__ import annotations
@@ -18,11 +24,15 @@ from collections import defaultdict
 from pathlib import Path
 
 
-def plan_following(run_dir: str | Path, episodes: int | None = None) -> dict:
-    """Agreement of a run's actions with the executor of its own plans, and with exploring."""
+def plan_following(run_dir: str | Path, episodes: int | None = None, ties: bool = False) -> dict:
+    """Agreement of a run's actions with the executor of its own plans, and with exploring
+    (`ties`: with any executor that differs only in the order it tries moves)."""
+    import itertools
+
     import gymnasium as gym
 
     import dynplan_gym  # noqa: F401  (registers the environments)
+    from agents.expert import Policy
     from agents.gate import plan_subgoal
     from agents.prompt_executor import PromptExecutor
     from agents.prompts import EpisodeMemory, PromptConfig
@@ -42,7 +52,10 @@ def plan_following(run_dir: str | Path, episodes: int | None = None) -> dict:
     for seed in sorted(steps)[:episodes]:
         env = gym.make(protocol.env_id, **protocol.make_env_kwargs())
         obs, info = env.reset(seed=seed)
-        memory, own, explorer = EpisodeMemory(), PromptExecutor(kinds), PromptExecutor(kinds)
+        orders = list(itertools.permutations(Policy.order)) if ties else [Policy.order]
+        memory = EpisodeMemory()
+        own = [PromptExecutor(kinds, order) for order in orders]
+        explorer = [PromptExecutor(kinds, order) for order in orders]
         in_force = ""
         for row in steps[seed]:
             memory.observe(obs, info)
@@ -50,15 +63,16 @@ def plan_following(run_dir: str | Path, episodes: int | None = None) -> dict:
             subgoal = plan_subgoal(in_force) if in_force else ""
             counts["steps"] += 1
             if subgoal:
-                planned = own(obs, info, subgoal, memory.map)
-                exploring = explorer(obs, info, "explore", memory.map)
+                planned = {executor(obs, info, subgoal, memory.map) for executor in own}
+                exploring = {executor(obs, info, "explore", memory.map) for executor in explorer}
                 counts["planned"] += 1
-                counts["own"] += planned == row["action"]
-                counts["explore"] += exploring == row["action"]
-                if planned != exploring:  # where the plan asks for something else
+                counts["ambiguous"] += len(planned) > 1
+                counts["own"] += row["action"] in planned
+                counts["explore"] += row["action"] in exploring
+                if not planned & exploring:  # where the plan asks for something else
                     counts["differ"] += 1
-                    counts["differ_own"] += planned == row["action"]
-                    counts["differ_explore"] += exploring == row["action"]
+                    counts["differ_own"] += row["action"] in planned
+                    counts["differ_explore"] += row["action"] in exploring
             obs, _, _, _, info = env.step({"action": row["action"], "plan": row["plan"]})
         env.close()
     planned, differ = max(counts["planned"], 1), max(counts["differ"], 1)
@@ -66,6 +80,8 @@ def plan_following(run_dir: str | Path, episodes: int | None = None) -> dict:
         "run": str(run),
         "steps": counts["steps"],
         "steps_with_a_subgoal_in_force": counts["planned"],
+        "ties": ties,
+        "steps_where_the_plan_allows_several_actions": counts["ambiguous"] / planned,
         "follows_own_plan": counts["own"] / planned,
         "follows_explore": counts["explore"] / planned,
         "steps_where_the_plan_asks_otherwise": counts["differ"],
@@ -75,8 +91,9 @@ def plan_following(run_dir: str | Path, episodes: int | None = None) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    for run_dir in argv:
-        report = plan_following(run_dir)
+    ties = "--ties" in argv
+    for run_dir in [arg for arg in argv if arg != "--ties"]:
+        report = plan_following(run_dir, ties=ties)
         print(
             f"{report['run']}: of {report['steps_with_a_subgoal_in_force']} steps (of "
             f"{report['steps']}) under a plan that names a subgoal, the action is the executor's "
@@ -84,6 +101,12 @@ def main(argv: list[str]) -> None:
             f"{report['follows_explore']:.1%}; where the two differ "
             f"({report['steps_where_the_plan_asks_otherwise']} steps): "
             f"{report['there_follows_own_plan']:.1%} against {report['there_follows_explore']:.1%}"
+            + (
+                f" (any order of moves; the plan allows several actions at "
+                f"{report['steps_where_the_plan_allows_several_actions']:.1%})"
+                if ties
+                else ""
+            )
         )
 
 

@@ -202,6 +202,9 @@ def test_plan_following_measures_whether_actions_carry_out_the_plan_in_force(tmp
     follower = plan_following(tmp_path / "f")
     assert follower["steps"] == follower["steps_with_a_subgoal_in_force"] == 120
     assert follower["follows_own_plan"] == 1.0 and follower["there_follows_own_plan"] == 1.0
+    with_ties = plan_following(tmp_path / "f", episodes=1, ties=True)
+    assert with_ties["follows_own_plan"] == 1.0 and with_ties["ties"]
+    assert 0 < with_ties["steps_where_the_plan_allows_several_actions"] < 1  # L-shaped walks
 
     class PlanningRandom(RandomAgent):
         def act(self, observations, infos):
