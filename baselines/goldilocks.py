@@ -26,7 +26,7 @@ PLOT = "goldilocks.png"
 
 
 @dataclass(frozen=True)
-class Run:
+class SweepPoint:
     """One point of the sweep: a setting and a schedule ("every:K", "never" or "learned")."""
 
     latency: int
@@ -42,7 +42,7 @@ class Run:
         return f"L{self.latency}-n{self.noise:g}/{self.schedule.replace(':', '-')}"
 
 
-def plan_runs(config: GoldilocksConfig) -> list[Run]:
+def plan_runs(config: GoldilocksConfig) -> list[SweepPoint]:
     """Every run of the sweep (an LLM agent has one setting: no latency, no noise)."""
     settings = config.parsed_settings() if config.agent == "gate" else [(0, 0.0)]
     schedules = [f"every:{int(k)}" for k in config.intervals] + ["never"]
@@ -50,7 +50,7 @@ def plan_runs(config: GoldilocksConfig) -> list[Run]:
         schedules.append("learned")
     elif config.agent == "llm":
         schedules.append("dynamic")
-    return [Run(latency, noise, s) for latency, noise in settings for s in schedules]
+    return [SweepPoint(latency, noise, s) for latency, noise in settings for s in schedules]
 
 
 def gate_dir(config: GoldilocksConfig, latency: int, noise: float) -> Path:
@@ -76,8 +76,10 @@ def train_gates(config: GoldilocksConfig, progress: bool) -> dict[tuple[int, flo
     return gates
 
 
-def play(args: tuple[GoldilocksConfig, Run, str | None]) -> tuple[Run, dict[str, Any]]:
-    """Run (or finish) one point; its summary."""
+def play(
+    args: tuple[GoldilocksConfig, SweepPoint, str | None],
+) -> tuple[SweepPoint, dict[str, Any]]:
+    """Play (or finish) one point; its summary."""
     from agents.factory import make_agent
     from agents.gate import GateAgent
     from leaderboard.protocols import get_protocol

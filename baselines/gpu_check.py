@@ -150,7 +150,7 @@ def sizes_for(tiny: bool, device: str) -> Sizes:
 
 
 @dataclass
-class Row:
+class MeasuredRate:
     """One line of the table: a rate, and the tokens/s and MFU it implies."""
 
     rate: float
@@ -339,7 +339,7 @@ def encoded_samples(model_dir: Path, data_dir: Path):
     return samples, encode_dataset(tokenizer, samples, [], max_length)
 
 
-def measure_sft(setup: Setup, batch: int, compile: bool = False) -> Row:
+def measure_sft(setup: Setup, batch: int, compile: bool = False) -> MeasuredRate:
     """Our SFT step: `baselines.sft`'s Trainer and shared-prefix loss, full fine-tuning,
     batches grouped by length; `compile`: with `--compile`. With `setup.profile`, one more
     step runs under the profiler after the timed ones."""
@@ -350,7 +350,9 @@ def measure_sft(setup: Setup, batch: int, compile: bool = False) -> Row:
     timed_end = sizes.warmup_steps + sizes.train_steps
     steps = timed_end + int(setup.profile)
     if len(data.train) < batch * steps:  # a partial batch would be counted as a full one
-        return Row(math.nan, "", note=f"{len(data.train)} samples: too few for {steps} x {batch}")
+        return MeasuredRate(
+            math.nan, "", note=f"{len(data.train)} samples: too few for {steps} x {batch}"
+        )
     config = SFTConfig(
         data=str(setup.data_dir),
         out=str(setup.work / f"sft-{batch}"),
@@ -377,7 +379,7 @@ def measure_sft(setup: Setup, batch: int, compile: bool = False) -> Row:
     samples_per_s = batch * sizes.train_steps / seconds
     own = sum(len(row["input_ids"]) for row in data.train) / len(data.train)
     run_tokens = own + len(data.prefix) / batch  # what the model runs per sample
-    return Row(
+    return MeasuredRate(
         samples_per_s,
         "samples/s",
         samples_per_s * (len(data.prefix) + own),
@@ -387,7 +389,7 @@ def measure_sft(setup: Setup, batch: int, compile: bool = False) -> Row:
     )
 
 
-def measure_anchor_train(setup: Setup, batch: int) -> Row:
+def measure_anchor_train(setup: Setup, batch: int) -> MeasuredRate:
     """A plain full fine-tuning step: forward, backward, AdamW on `batch` x 1024 tokens."""
     sizes = setup.sizes
     model = load_causal_lm(setup).train()
@@ -403,7 +405,7 @@ def measure_anchor_train(setup: Setup, batch: int) -> Row:
     seconds = timed(step, sizes.warmup_steps, sizes.train_steps, setup.device)
     samples_per_s = batch * sizes.train_steps / seconds
     tokens_per_s = samples_per_s * sizes.sequence_length
-    return Row(
+    return MeasuredRate(
         samples_per_s,
         "samples/s",
         tokens_per_s,
@@ -432,7 +434,9 @@ def speed_protocol(envs: int, steps: int) -> Iterator:
         del PROTOCOLS[protocol.id]
 
 
-def measure_runner(setup: Setup, backend, strategy: str, envs: int, decode: str = "") -> Row:
+def measure_runner(
+    setup: Setup, backend, strategy: str, envs: int, decode: str = ""
+) -> MeasuredRate:
     """Env steps/s of `EvaluationRun` (LLMAgent on the backend), env resets left out."""
     from agents.llm_agent import LLMAgent
     from leaderboard.runner import EvaluationRun
@@ -450,7 +454,7 @@ def measure_runner(setup: Setup, backend, strategy: str, envs: int, decode: str 
     seconds = sum(e.wall_time for e in episodes.episodes)  # the act -> step loop
     steps = sum(e.length for e in episodes.episodes)
     generated = sum(e.completion_tokens for e in episodes.episodes)
-    return Row(
+    return MeasuredRate(
         steps / seconds,
         "env steps/s",
         generated / seconds,
@@ -458,7 +462,7 @@ def measure_runner(setup: Setup, backend, strategy: str, envs: int, decode: str 
     )
 
 
-def measure_generate(setup: Setup, model, batch: int) -> Row:
+def measure_generate(setup: Setup, model, batch: int) -> MeasuredRate:
     """Plain `model.generate`: `batch` random prompts of ~900 tokens, 16 new tokens each."""
     sizes = setup.sizes
     shape = (batch, sizes.prompt_tokens)
@@ -478,7 +482,7 @@ def measure_generate(setup: Setup, model, batch: int) -> Row:
 
     seconds = timed(call, 1, sizes.generate_rounds, setup.device)
     sequences_per_s = batch * sizes.generate_rounds / seconds
-    return Row(
+    return MeasuredRate(
         sequences_per_s,
         "sequences/s",
         sequences_per_s * sizes.new_tokens,
@@ -486,7 +490,7 @@ def measure_generate(setup: Setup, model, batch: int) -> Row:
     )
 
 
-def inference_rows(setup: Setup) -> Iterator[Row]:
+def inference_rows(setup: Setup) -> Iterator[MeasuredRate]:
     """The runner at each env count and strategy (the backend's default decoding: CUDA graphs
     on a GPU), the dynamic-cache decoding at the most envs as the reference, then the generate
     anchor, on one model."""
@@ -520,7 +524,7 @@ def inference_rows(setup: Setup) -> Iterator[Row]:
 
 
 # -- PPO ---------------------------------------------------------------------------------------
-def measure_ppo(setup: Setup) -> Row:
+def measure_ppo(setup: Setup) -> MeasuredRate:
     """Env steps/s of `baselines.ppo_llm` (LoRA), over its last update: rollout + update."""
     from baselines.ppo_llm import PPOConfig, PPOTrainer
 
@@ -539,7 +543,7 @@ def measure_ppo(setup: Setup) -> Row:
     card = PPOTrainer(config, progress=False).train()
     last = card["log"][-1]
     steps = sizes.ppo_envs * sizes.ppo_rollout_steps
-    return Row(
+    return MeasuredRate(
         steps / last["seconds"],
         "env steps/s",
         note=f"update {last['update']} of {sizes.ppo_updates}",
@@ -547,17 +551,17 @@ def measure_ppo(setup: Setup) -> Row:
 
 
 # -- the run -----------------------------------------------------------------------------------
-def measured(name: str, measure: Callable[..., Row], *args) -> Row:
+def measured(name: str, measure: Callable[..., MeasuredRate], *args) -> MeasuredRate:
     """`measure(*args)` as the row `name`; a row that says so if the GPU ran out of memory."""
     try:
         row = measure(*args)
     except torch.OutOfMemoryError:
-        row = Row(math.nan, "", note="out of GPU memory")
+        row = MeasuredRate(math.nan, "", note="out of GPU memory")
     free_memory()
     return dataclasses.replace(row, name=name)
 
 
-def all_rows(setup: Setup) -> Iterator[Row]:
+def all_rows(setup: Setup) -> Iterator[MeasuredRate]:
     """The rows of `setup.parts`, in the table's order."""
     sizes = setup.sizes
     if "sft" in setup.parts:
@@ -582,7 +586,7 @@ def all_rows(setup: Setup) -> Iterator[Row]:
         yield from inference_rows(setup)
 
 
-def format_row(row: Row) -> str:
+def format_row(row: MeasuredRate) -> str:
     if math.isfinite(row.rate):
         rate = f"{row.rate:,.1f} {row.unit}" if row.rate >= 10 else f"{row.rate:.3g} {row.unit}"
     else:

@@ -29,7 +29,7 @@ NO_PLANS, OWN_PLANS, EXPERT_PLANNER = "no plans", "own plans", "expert planner"
 
 
 @dataclass(frozen=True)
-class Run:
+class SteeringRun:
     """One actor under one planner (`planner`: a planner spec; "" for the actor's own)."""
 
     actor: str
@@ -68,21 +68,21 @@ def is_llm_actor(actor: str) -> bool:
     return actor not in ("human", "expert") and parse_spec(actor, "never").kind == "llm"
 
 
-def plan_runs(config: SteeringConfig) -> list[Run]:
+def plan_runs(config: SteeringConfig) -> list[SteeringRun]:
     """Every run of the experiment, actor by actor."""
     if not config.actors:
         raise ValueError("--actors needs at least one actor")
     runs = []
     for actor in config.actors:
-        runs.append(Run(actor, NO_PLANS, "none"))
+        runs.append(SteeringRun(actor, NO_PLANS, "none"))
         if is_llm_actor(actor):
-            runs.append(Run(actor, OWN_PLANS, ""))
-        runs += [Run(actor, f"plans:{f.stem}", str(f)) for f in plan_files(config)]
-        runs.append(Run(actor, EXPERT_PLANNER, "expert"))
+            runs.append(SteeringRun(actor, OWN_PLANS, ""))
+        runs += [SteeringRun(actor, f"plans:{f.stem}", str(f)) for f in plan_files(config)]
+        runs.append(SteeringRun(actor, EXPERT_PLANNER, "expert"))
     return runs
 
 
-def make_run_agent(run: Run, config: SteeringConfig):
+def make_run_agent(run: SteeringRun, config: SteeringConfig):
     """The agent and its result-file spec for one run."""
     from agents.factory import make_agent
     from agents.pair import make_pair, spec_label
@@ -102,8 +102,8 @@ def make_run_agent(run: Run, config: SteeringConfig):
     return agent, spec
 
 
-def play(args: tuple[SteeringConfig, Run]) -> tuple[Run, dict[str, Any]]:
-    """Run (or finish) one run; its summary."""
+def play(args: tuple[SteeringConfig, SteeringRun]) -> tuple[SteeringRun, dict[str, Any]]:
+    """Play (or finish) one run; its summary."""
     from leaderboard.protocols import get_protocol
     from leaderboard.runner import EvaluationRun
 
@@ -248,7 +248,7 @@ def replay_line(results: dict[str, Any], entry: dict[str, Any]) -> str:
     by_seed = sorted(human[best]["progression_by_seed"], key=lambda pair: pair[1])
     seed = by_seed[len(by_seed) // 2][0]
     root = Path(results["config"]["out"]) / "runs"
-    plain, steered = (root / Run(entry["actor"], c, "").directory for c in (NO_PLANS, best))
+    plain, steered = (root / SteeringRun(entry["actor"], c, "").directory for c in (NO_PLANS, best))
     return (
         f"A typical episode (seed {seed}, the median of {best}), without plans and with it: "
         f"`dynplan replay {plain} --seed {seed} --compare {steered}`."

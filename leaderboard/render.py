@@ -54,7 +54,7 @@ COLUMNS = {  # per game (`Protocol.family`)
 
 
 @dataclass(frozen=True)
-class Row:
+class BoardRow:
     agent: str
     progression: float | None
     progression_se: float | None
@@ -113,11 +113,11 @@ def latest_per_agent(entries: Sequence[Entry], protocol: str) -> list[Entry]:
 
 def rows_for(
     entries: Sequence[Entry], protocol: str, links: dict[int, str] | None = None
-) -> list[Row]:
+) -> list[BoardRow]:
     """The board's rows of `protocol` (`links`: entry id -> a replay page of its run)."""
     links = links or {}
     rows = [
-        Row(
+        BoardRow(
             e.result.agent.name,
             e.metrics.progression,
             e.metrics.progression_se,
@@ -137,7 +137,9 @@ def rows_for(
         for e in latest_per_agent(entries, protocol)
     ]
     rows += [
-        Row(p["name"], p.get("progression"), None, p.get("crafter_score"), published=p["source"])
+        BoardRow(
+            p["name"], p.get("progression"), None, p.get("crafter_score"), published=p["source"]
+        )
         for p in PUBLISHED
         if p["protocol"] == protocol
     ]
@@ -158,7 +160,7 @@ def _with_se(value: float | None, se: float | None) -> str:
     return _num(value) + ("" if se is None else f" ± {se:.1f}")
 
 
-def _cells(rank: int, row: Row, family: str = "crafter") -> list[str]:
+def _cells(rank: int, row: BoardRow, family: str = "crafter") -> list[str]:
     name = row.agent + (f" (published: {row.published})" if row.published else "")
     if family == "pogs":
         score = [
@@ -243,7 +245,7 @@ def _png(figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _plots(rows: list[Row], pid: str) -> list[tuple[str, str]]:
+def _plots(rows: list[BoardRow], pid: str) -> list[tuple[str, str]]:
     """(title, base64 PNG) for the success heat map and the compute-performance frontier."""
     import matplotlib
 
