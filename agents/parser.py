@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from dynplan_gym.crafter_actions import ACTION_NAMES, CRAFTER_ACTIONS
+from dynplan_gym.games import GAMES
 
 NOOP = 0
 PLAN_OPEN, PLAN_CLOSE = "<plan>", "</plan>"
@@ -82,7 +83,7 @@ def closest_action(text: str) -> int | None:
 def parse_output(text: str, env: str = "crafter") -> ParsedOutput:
     """The plan and action in a model's answer (an action name; for POGS a node's number);
     never raises."""
-    fallback = NOOP if env == "crafter" else None
+    fallback = GAMES[env].fallback_action
     if not isinstance(text, str):
         return ParsedOutput(
             fallback, None, False, f"the answer was not text ({type(text).__name__})"

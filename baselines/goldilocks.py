@@ -213,16 +213,15 @@ def run_goldilocks(config: GoldilocksConfig, progress: bool = True) -> dict[str,
 
 
 def score_name(protocol_id: str) -> str:
-    """What the sweep scores: "progression" (Crafter) or "success" (POGS)."""
+    """What the sweep scores: its game's score ("progression", "success")."""
+    return _game(protocol_id).score
+
+
+def _game(protocol_id: str):
+    from dynplan_gym.games import GAMES
     from leaderboard.protocols import get_protocol
 
-    return "success" if get_protocol(protocol_id).family == "pogs" else "progression"
-
-
-SCORE_MEANING = {
-    "progression": "progression is the share of Crafter's 22 achievements unlocked",
-    "success": "success is the share of episodes that reach the target",
-}
+    return GAMES[get_protocol(protocol_id).family]
 
 
 def write_readme(results: dict[str, Any], path: Path) -> None:
@@ -236,7 +235,7 @@ def write_readme(results: dict[str, Any], path: Path) -> None:
         "",
         f"`{results['command']}` ({results['seconds'] / 60:.0f} minutes on this machine; "
         f"{protocol.id}: {protocol.description}). Mean ± standard error over episodes; "
-        f"{SCORE_MEANING[score]}; return is task return minus the plan cost.",
+        f"{_game(protocol.id).score_meaning}; return is task return minus the plan cost.",
         "",
         f"![goldilocks]({PLOT})",
         "",

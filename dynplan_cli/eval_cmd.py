@@ -211,19 +211,11 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(err, FileExistsError) and err.filename:
             err = f"--out {args.out} is a file; expected a directory for the run"
         raise SystemExit(f"dynplan eval: {err}") from None
+    from dynplan_gym.games import GAMES
     from leaderboard.metrics import compute_metrics
 
     metrics = compute_metrics(result.episodes)
-    if protocol.family == "pogs":
-        score = (
-            f"success {metrics.progression:.1f}% ± {metrics.progression_se:.1f}, return "
-            f"{metrics.return_mean:.1f} ± {metrics.return_se:.1f}, steps {metrics.length_mean:.1f}"
-        )
-    else:
-        score = (
-            f"progression {metrics.progression:.1f}% ± {metrics.progression_se:.1f}, "
-            f"Crafter score {metrics.crafter_score:.2f}"
-        )
+    score = GAMES[protocol.family].summary.format(**metrics.to_dict())
     print(
         f"{spec.name} on {protocol.id}: {score}, plans/100 steps "
         f"{metrics.plans_per_100_steps:.1f}, invalid {100 * metrics.invalid_rate:.0f}%"

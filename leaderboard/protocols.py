@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-LENGTH_KWARG = {"crafter": "length", "pogs": "max_steps"}  # the env kwarg of an episode's length
+from dynplan_gym.games import GAMES, Game
+
 EVALUATION_SEEDS = range(0, 100)  # board protocols' seeds; nothing is tuned or trained on them
 DEVELOPMENT_SEEDS = range(100, 1000)  # `*-dev` protocols: tuning happens here
 
@@ -32,6 +33,11 @@ class Protocol:
 
         return env_family(self.env_id)
 
+    @property
+    def game(self) -> Game:
+        """The record of the game it plays (`dynplan_gym.games`)."""
+        return GAMES[self.family]
+
     def make_env_kwargs(self) -> dict[str, Any]:
         """The kwargs every env of this protocol is made with."""
         text = {}
@@ -42,7 +48,7 @@ class Protocol:
         return {
             **self.env_kwargs,
             **text,
-            LENGTH_KWARG[self.family]: self.max_steps,
+            self.game.length_kwarg: self.max_steps,
             "plan_cost_per_plan": self.plan_cost_per_plan,
             "plan_cost_per_token": self.plan_cost_per_token,
         }
@@ -76,8 +82,11 @@ def _load() -> dict[str, Protocol]:
             env_kwargs=entry.get("env_kwargs", {}),
             text_options=entry.get("text_options"),
         )
-        if (protocols[pid].family == "crafter") != (protocols[pid].text_options is not None):
-            raise ValueError(f"protocol {pid}: Crafter protocols, and only they, pin text_options")
+        if protocols[pid].game.text_presets != (protocols[pid].text_options is not None):
+            raise ValueError(
+                f"protocol {pid}: the games with text presets (Crafter), and only they, pin "
+                "text_options"
+            )
         if protocols[pid].text_options is not None:
             from dynplan_gym.text_observation import text_preset
 

@@ -269,7 +269,7 @@ def _plots(rows: list[BoardRow], pid: str) -> list[tuple[str, str]]:
         ax.set_title(f"{pid}: per-achievement success")
         plots.append(("Per-achievement success", _png(fig)))
         plt.close(fig)
-    score = "progression (%)" if len(names) > 1 else "success rate (%)"
+    score = f"{PROTOCOLS[pid].game.score} (%)"
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for r in ours:
         ax.errorbar(r.generated_tokens_per_step, r.progression, yerr=r.progression_se, fmt="o")

@@ -169,15 +169,15 @@ class ResultFile(BaseModel):
         recorded = protocol.get("env_kwargs")
         if not isinstance(recorded, dict):
             return data
-        from dynplan_gym import env_family
+        from dynplan_gym.games import game_of
         from dynplan_gym.text_observation import text_preset
 
         try:
-            family = env_family(str(protocol.get("env_id")))
+            game = game_of(str(protocol.get("env_id")))
         except ValueError:
             return data  # the field checks report the unknown env
         upgraded = {**data, "schema_version": 2}
-        if family != "crafter":
+        if not game.text_presets:
             return upgraded
         legacy = text_preset("dynplan").env_kwargs()
         if set(legacy) & set(recorded):
@@ -205,7 +205,7 @@ class ResultFile(BaseModel):
                 f"episodes must cover the protocol's seeds exactly once: duplicated "
                 f"{duplicated}, not in the protocol {foreign}, missing {missing}"
             )
-        names = ACHIEVEMENT_SETS[protocol.family]
+        names = protocol.game.achievements
         for e in self.episodes:
             if set(e.achievements) != set(names):
                 raise ValueError(

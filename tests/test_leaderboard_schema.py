@@ -13,7 +13,6 @@ from leaderboard.metrics import compute_metrics, mean_and_se
 from leaderboard.protocols import (
     DEVELOPMENT_SEEDS,
     EVALUATION_SEEDS,
-    LENGTH_KWARG,
     PROTOCOLS,
     get_protocol,
 )
@@ -35,7 +34,7 @@ def test_protocols():
         assert on_board_seeds or set(protocol.seeds) <= set(DEVELOPMENT_SEEDS)
         if protocol.id.endswith("-dev"):
             assert set(protocol.seeds) <= set(DEVELOPMENT_SEEDS)
-        length = LENGTH_KWARG[protocol.family]
+        length = protocol.game.length_kwarg
         assert protocol.make_env_kwargs()[length] == protocol.max_steps
     with pytest.raises(ValueError, match="unknown protocol"):
         get_protocol("crafter-easy")

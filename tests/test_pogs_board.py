@@ -108,7 +108,7 @@ def test_the_board_shows_success_return_and_steps_for_pogs(pogs_results):
     assert "Crafter score" not in header
     assert table.splitlines()[3].split()[1] == "expert"  # ranked by success
     page = render_html(entries)
-    assert "Success rate vs generated tokens per step" in page
+    assert "Success vs generated tokens per step" in page
     assert "per-achievement" not in page.lower()
 
 
