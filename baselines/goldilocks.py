@@ -143,6 +143,9 @@ def summarize(episodes) -> dict[str, Any]:
         "length": stat(e.length for e in episodes),
         "plan_tokens_per_step": round(sum(e.plan_tokens for e in episodes) / steps, 4),
         "plans_per_100_steps": round(100 * sum(e.plans for e in episodes) / steps, 3),
+        "progression_by_seed": [
+            [e.seed, round(100 * progression(e.achievements), 4)] for e in episodes
+        ],
     }
 
 
@@ -277,8 +280,31 @@ def write_readme(results: dict[str, Any], path: Path) -> None:
                 f"{who} is {verdict}. Schedules it beats by more than 2 s.e. while "
                 f"planning less: {beats}.",
             ]
+        replay = replay_line(results, setting)
+        lines += ["", replay] if replay else []
         lines.append("")
     path.write_text("\n".join(lines))
+
+
+def replay_line(results: dict[str, Any], setting: dict[str, Any]) -> str:
+    """The `dynplan replay` command that shows a typical episode (the median seed of the point
+    that schedules itself) beside `never` on the same seed ("" where the runs recorded no
+    per-seed scores or there is no such pair)."""
+    runs = setting["runs"]
+    chosen = self_scheduled(runs)
+    if chosen is None or "never" not in runs or "progression_by_seed" not in runs[chosen]:
+        return ""
+    by_seed = sorted(runs[chosen]["progression_by_seed"], key=lambda pair: pair[1])
+    seed = by_seed[len(by_seed) // 2][0]
+    root = Path(results["config"]["out"]) / "runs"
+    point = SweepPoint(setting["latency"], setting["noise"], chosen)
+    never = SweepPoint(setting["latency"], setting["noise"], "never")
+    who = "the learned gate" if chosen == "learned" else "dynamic"
+    return (
+        f"A typical episode (seed {seed}, the median of {who}), beside never on the same "
+        f"seed: `dynplan replay {root / point.directory} --seed {seed} --compare "
+        f"{root / never.directory}`."
+    )
 
 
 def plot(results: dict[str, Any], path: Path) -> None:

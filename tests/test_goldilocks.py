@@ -37,6 +37,10 @@ def test_a_tiny_sweep_writes_results_and_a_plot_and_resumes(tmp_path, capsys):
     assert (out / PLOT).stat().st_size > 10_000
     readme = (out / "README.md").read_text()
     assert "| learned gate |" in readme and "## latency 2, noise 0.2" in readme
+    replay = f"dynplan replay {out}/runs/L2-n0.2/learned --seed "
+    assert replay in readme and f"--compare {out}/runs/L2-n0.2/never`" in readme
+    command = readme.split("`dynplan replay ")[-1].split("`")[0].split()
+    assert main(["replay", *command, "--out", str(tmp_path / "typical.html")]) == 0
     assert "the learned gate is" in capsys.readouterr().out
     assert main(argv) == 0  # the runs and gates are found finished
     assert json.loads((out / RESULTS).read_text())["settings"] == results["settings"]
