@@ -175,3 +175,35 @@ def test_a_steering_pair_replays_with_the_human_plans_in_force(tmp_path):
     assert episode.parted_at is None and len(episode.steps) == len(rows)
     assert episode.steps[0]["new_plan"] and episode.steps[0]["plan"] == rows[0]["plan"]
     assert [s["action"] for s in episode.steps] == [r["action_name"] for r in rows]
+
+
+def test_a_committed_board_row_plays_again_and_replays_in_the_browser(tmp_path, browser):
+    """The repository's expert row on crafter-balrog ships no trajectories; the expert is
+    deterministic, so its run made again is the row (every episode as committed), and that
+    run's episodes replay in Chromium to their last recorded step."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from leaderboard.store import SUBMISSIONS_DIR
+
+    committed = json.loads(
+        (SUBMISSIONS_DIR / "crafter-balrog__expert__10ee54a95f.json").read_text()
+    )
+    result = evaluate(
+        ExpertAgent(), "crafter-balrog", tmp_path / "expert", num_envs=10, progress=False
+    )
+    again = {e.seed: (e.length, e.achievements, e.return_) for e in result.episodes}
+    assert again == {
+        e["seed"]: (e["length"], e["achievements"], e["return"]) for e in committed["episodes"]
+    }
+    seed = committed["episodes"][0]["seed"]
+    episode = replay_episode(tmp_path / "expert", seed)
+    rows = _rows(tmp_path / "expert", seed)
+    assert episode.parted_at is None and len(episode.steps) == len(rows)
+    page = tmp_path / "row.html"
+    page.write_text(render_page([episode]))
+    browser.get(page.as_uri())
+    _press(browser, Keys.END)
+    column = browser.find_element(By.CSS_SELECTOR, ".column")
+    assert int(browser.find_element(By.ID, "step").text) == len(rows) - 1
+    assert column.find_element(By.CSS_SELECTOR, "td.action").text == rows[-1]["action_name"]
