@@ -194,6 +194,11 @@ def _name(agent: Agent) -> str:
     return str(getattr(agent, "name", type(agent).__name__))
 
 
+def pair_name(planner: str, actor: str) -> str:
+    """A planner/actor pair's name on the board and in reports, from their specs."""
+    return f"{spec_label(planner)} > {spec_label(actor)}"
+
+
 def spec_label(spec: str) -> str:
     """How a planner or actor spec reads in names: a plan file as `plans:STEM`."""
     if spec in ("none", "human") or spec.startswith(("llm:", "plans:")) or _kind(spec):
@@ -277,5 +282,5 @@ def make_pair(planner: str, actor: str, **options: Any) -> PlannerActorAgent:
     return PlannerActorAgent(
         make_planner(planner, **options),
         make_actor(actor, **options),
-        name=f"{spec_label(planner)} > {spec_label(actor)}",
+        name=pair_name(planner, actor),
     )

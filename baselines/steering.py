@@ -85,7 +85,7 @@ def plan_runs(config: SteeringConfig) -> list[SteeringRun]:
 def make_run_agent(run: SteeringRun, config: SteeringConfig):
     """The agent and its result-file spec for one run."""
     from agents.factory import make_agent
-    from agents.pair import make_pair, spec_label
+    from agents.pair import make_pair, pair_name
     from agents.specs import parse_spec
     from leaderboard.schema import AgentSpec
 
@@ -96,7 +96,7 @@ def make_run_agent(run: SteeringRun, config: SteeringConfig):
         decoding = {"strategy": strategy, "temperature": config.temperature}
     else:
         agent = make_pair(run.planner, run.actor, temperature=config.temperature)
-        name, kind = f"{spec_label(run.planner)} > {spec_label(run.actor)}", "pair"
+        name, kind = pair_name(run.planner, run.actor), "pair"
         decoding = {"planner": run.planner, "actor": run.actor, "temperature": config.temperature}
     spec = AgentSpec(name=name, kind=kind, model=run.actor, decoding=decoding)
     return agent, spec

@@ -78,11 +78,11 @@ def agent_spec(
 
     plans = plan_name(args.plans) if args.plans and args.plans != "-" else args.plans
     if args.actor:
-        from agents.pair import spec_label
+        from agents.pair import pair_name
 
         planner = args.planner or "none"
         spec = {
-            "name": f"{spec_label(planner)} > {spec_label(args.actor)}",
+            "name": pair_name(planner, args.actor),
             "kind": "pair",
             "backend": args.backend,
             "model": args.model,

@@ -112,7 +112,7 @@ def _show(step: int, obs: dict) -> None:
 
 def play_pair(args: argparse.Namespace) -> int:
     """A planner and an actor take turns in the PettingZoo planner/actor env."""
-    from agents.pair import make_actor, make_planner, spec_label
+    from agents.pair import make_actor, make_planner, pair_name
     from dynplan_gym import multiagent
     from dynplan_gym.achievements import progression
 
@@ -131,7 +131,7 @@ def play_pair(args: argparse.Namespace) -> int:
         actor = make_actor(args.actor, **options)
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f"dynplan play: {err}") from None
-    label = f"{spec_label(planner_spec)} > {spec_label(args.actor)}"
+    label = pair_name(planner_spec, args.actor)
     human = {"planner": planner_spec == "human", "actor": args.actor == "human"}
     env = multiagent.env()
     env.reset(seed=args.seed)
