@@ -13,6 +13,7 @@ from baselines.sample_efficiency import (
     PLOT,
     README,
     RESULTS,
+    claim_of,
     final_level,
     run_sample_efficiency,
     steps_to_reach,
@@ -26,6 +27,23 @@ def test_the_claim_reads_the_curves():
     planner = {"env_steps": [10, 20, 30, 40], "mean": [4, 6, 6, 6], "smooth": [4, 5, 5.3, 5.5]}
     assert steps_to_reach(planner, 5) == 20
     assert steps_to_reach(planner, 7) is None
+
+
+def test_a_curve_that_starts_above_the_level_has_not_reached_it_by_learning():
+    def start(smooth, by_seed):
+        steps = [256 * (i + 1) for i in range(len(smooth))]
+        curve = {"env_steps": steps, "mean": smooth, "smooth": smooth}
+        return {"curves": {CURVE: curve}, "progression_by_seed": by_seed}
+
+    seeds = [[100, 20.0], [101, 22.0], [102, 25.0]]
+    falling = start([3.7, 3.0, 2.4, 2.4], seeds)  # young episodes unlock more: no learning
+    control = start([4.3, 3.0, 2.3, 2.3], seeds)
+    claim = claim_of({"planner": falling, "control": control})
+    assert claim["planner_starts_above_it"] and claim["planner_steps_to_reach_it"] is None
+    assert not claim["shown"]
+    rising = start([1.0, 2.0, 2.5, 2.6], seeds)
+    claim = claim_of({"planner": rising, "control": control})
+    assert claim["planner_steps_to_reach_it"] == 768 and not claim["in_half_the_steps"]
 
 
 def test_ppo_from_each_start_then_the_final_models_play(tiny_model_dir, tmp_path):
