@@ -86,7 +86,7 @@ EXTRA_OF = {
     **dict.fromkeys(
         ("torch", "transformers", "tokenizers", "safetensors", "gguf", "peft", "httpx"), "llm"
     ),
-    "accelerate": "llm",
+    **dict.fromkeys(("accelerate", "fastapi", "starlette", "uvicorn"), "llm"),
     "stable_baselines3": "rl",
     "ray": "scale",
     "imageio_ffmpeg": "video",

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    ("missing", "extra"), [("pydantic", "eval"), ("torch", "llm"), ("stable_baselines3", "rl")]
+    ("missing", "extra"),
+    [("pydantic", "eval"), ("torch", "llm"), ("fastapi", "llm"), ("stable_baselines3", "rl")],
 )
 def test_a_missing_optional_package_names_its_extra(monkeypatch, capsys, missing, extra):
     def needs_it(argv=None):
