@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from dynplan_gym.crafter_actions import ACTION_NAMES, CRAFTER_ACTIONS
 from dynplan_gym.games import GAMES
 
-NOOP = 0
+NOOP = GAMES["crafter"].fallback_action  # what an answer naming no Crafter action plays
 PLAN_OPEN, PLAN_CLOSE = "<plan>", "</plan>"
 _PLAN_BLOCK = re.compile(r"<\s*plan\s*>(.*?)<\s*/\s*plan\s*>", re.I | re.S)
 _PLAN_OPEN = re.compile(r"<\s*plan\s*>", re.I)

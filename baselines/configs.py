@@ -133,13 +133,16 @@ def add_config_arguments(
         if default is dataclasses.MISSING:
             parser.add_argument(flag, required=True, help=help_text or None)
             continue
+        unset = {"default": argparse.SUPPRESS} if unset_is_default else {}
         if "choices" in f.metadata:
             parser.add_argument(
-                flag, choices=f.metadata["choices"], default=default, help=help_text or None
+                flag,
+                choices=f.metadata["choices"],
+                **({"default": default} | unset),
+                help=help_text or None,
             )
             continue
         shown = _as_text(default) if isinstance(default, list | tuple | dict) else default
-        unset = {"default": argparse.SUPPRESS} if unset_is_default else {}
         if isinstance(default, list):
             parser.add_argument(
                 flag,

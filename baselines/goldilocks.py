@@ -20,7 +20,13 @@ from typing import Any
 
 from agents.models import DEFAULT_MODEL
 from baselines.configs import GateConfig, GoldilocksConfig, cli_command
-from baselines.sweep import README, RESULTS, run_jobs, write_experiment  # noqa: F401 (re-exported)
+from baselines.sweep import (  # noqa: F401 (README, RESULTS re-exported)
+    README,
+    RESULTS,
+    median_seed,
+    run_jobs,
+    write_experiment,
+)
 
 PLOT = "goldilocks.png"
 
@@ -294,8 +300,7 @@ def replay_line(results: dict[str, Any], setting: dict[str, Any]) -> str:
     chosen = self_scheduled(runs)
     if chosen is None or "never" not in runs or "progression_by_seed" not in runs[chosen]:
         return ""
-    by_seed = sorted(runs[chosen]["progression_by_seed"], key=lambda pair: pair[1])
-    seed = by_seed[len(by_seed) // 2][0]
+    seed = median_seed(runs[chosen]["progression_by_seed"])
     root = Path(results["config"]["out"]) / "runs"
     point = SweepPoint(setting["latency"], setting["noise"], chosen)
     never = SweepPoint(setting["latency"], setting["noise"], "never")

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from baselines.configs import SteeringConfig, cli_command
-from baselines.sweep import README, RESULTS, run_jobs, write_experiment  # noqa: F401 (re-exported)
+from baselines.sweep import (  # noqa: F401 (README, RESULTS re-exported)
+    README,
+    RESULTS,
+    median_seed,
+    run_jobs,
+    write_experiment,
+)
 
 PLOT = "steering.png"
 NO_PLANS, OWN_PLANS, EXPERT_PLANNER = "no plans", "own plans", "expert planner"
@@ -245,8 +251,7 @@ def replay_line(results: dict[str, Any], entry: dict[str, Any]) -> str:
     if not human:
         return ""
     best = max(human, key=lambda c: human[c]["progression"]["mean"])
-    by_seed = sorted(human[best]["progression_by_seed"], key=lambda pair: pair[1])
-    seed = by_seed[len(by_seed) // 2][0]
+    seed = median_seed(human[best]["progression_by_seed"])
     root = Path(results["config"]["out"]) / "runs"
     plain, steered = (root / SteeringRun(entry["actor"], c, "").directory for c in (NO_PLANS, best))
     return (

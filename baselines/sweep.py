@@ -46,6 +46,12 @@ def run_jobs(
     return results
 
 
+def median_seed(scores_by_seed: list[list[float]]) -> int:
+    """The seed of the median score among `[[seed, score], ...]`: a typical episode."""
+    ordered = sorted(scores_by_seed, key=lambda pair: pair[1])
+    return int(ordered[len(ordered) // 2][0])
+
+
 def write_experiment(results: dict, out: str | Path, plot, write_readme, plot_name: str) -> None:
     """An experiment's outputs in `out`: results.json, its plot (`plot_name`) and README.md."""
     import json

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from dynplan_gym import env_family
 from dynplan_gym.achievements import ACHIEVEMENT_SETS
+from dynplan_gym.crafter_actions import CRAFTER_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -26,30 +27,29 @@ class Game:
     fallback_action: int | None  # what an answer naming no action plays (None: an invalid move)
 
 
-GAMES: dict[str, Game] = {
-    "crafter": Game(
-        name="crafter",
-        achievements=ACHIEVEMENT_SETS["crafter"],
-        score="progression",
-        score_meaning="progression is the share of Crafter's 22 achievements unlocked",
-        summary="progression {progression:.1f}% ± {progression_se:.1f}, "
-        "Crafter score {crafter_score:.2f}",
-        length_kwarg="length",
-        text_presets=True,
-        fallback_action=0,  # Noop
-    ),
-    "pogs": Game(
-        name="pogs",
-        achievements=ACHIEVEMENT_SETS["pogs"],
-        score="success",
-        score_meaning="success is the share of episodes that reach the target",
-        summary="success {progression:.1f}% ± {progression_se:.1f}, return "
-        "{return_mean:.1f} ± {return_se:.1f}, steps {length_mean:.1f}",
-        length_kwarg="max_steps",
-        text_presets=False,
-        fallback_action=None,
-    ),
-}
+CRAFTER = Game(
+    name="crafter",
+    achievements=ACHIEVEMENT_SETS["crafter"],
+    score="progression",
+    score_meaning="progression is the share of Crafter's 22 achievements unlocked",
+    summary="progression {progression:.1f}% ± {progression_se:.1f}, "
+    "Crafter score {crafter_score:.2f}",
+    length_kwarg="length",
+    text_presets=True,
+    fallback_action=CRAFTER_ACTIONS.index("noop"),
+)
+POGS = Game(
+    name="pogs",
+    achievements=ACHIEVEMENT_SETS["pogs"],
+    score="success",
+    score_meaning="success is the share of episodes that reach the target",
+    summary="success {progression:.1f}% ± {progression_se:.1f}, return "
+    "{return_mean:.1f} ± {return_se:.1f}, steps {length_mean:.1f}",
+    length_kwarg="max_steps",
+    text_presets=False,
+    fallback_action=None,
+)
+GAMES: dict[str, Game] = {game.name: game for game in (CRAFTER, POGS)}
 
 
 def game_of(env_id: str) -> Game:
