@@ -9,6 +9,14 @@ cell of each kind the "You remember" lines name, the way the player faces, its s
 inventory. Paths may cross cells it has not seen. The one thing it keeps between steps is the
 shelter it is digging (chosen in its own window), as a person keeps the task in hand.
 
+With `checks=True` it reads the prompt before it acts, as a person following a plan would: a
+subgoal the prompt shows done (a tool held, a table or furnace beside the player, sleep once
+awake) is not carried out again, the player explores until the next plan; and a craft or
+placement whose materials the inventory lacks, or a material whose tool it lacks, starts with
+what crafter's rules ask first. Without checks (the first executor data) a plan is carried
+out literally: "make wood pickaxe" beside a table with no wood presses the craft button until
+the next plan.
+
 So the action depends on the prompt and on the plan in force, and the plan is the only part of
 it that says which subgoal the steps serve: what a student shown the plan can learn and a
 student without it cannot.
@@ -19,7 +27,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from agents.expert import ACTION, DIRECTIONS, ID, UNKNOWN, WALKABLE, Memory, Policy, _add
+from crafter import constants
+
+from agents.expert import (
+    ACTION,
+    DIRECTIONS,
+    ID,
+    UNKNOWN,
+    WALKABLE,
+    Memory,
+    Policy,
+    _add,
+    needs,
+)
 from agents.map_memory import MapMemory
 
 
@@ -42,14 +62,65 @@ class _PromptPolicy(Policy):
         return self._terrain(cell) in WALKABLE or self._terrain(cell) == UNKNOWN
 
 
+STATIONS = ("table", "furnace")  # placed once: done while one stands beside the player
+# what each material is collected from, and the tools that needs (crafter's rules)
+SOURCES = {
+    item: (source, dict(rule["require"]))
+    for source, rule in constants.collect.items()
+    for item in rule["receive"]
+}
+PREREQUISITE_DEPTH = 3  # stone pickaxe -> stone -> wood pickaxe -> wood at most
+
+
+def subgoal_done(subgoal: str, info: dict[str, Any], policy: Policy) -> bool:
+    """Whether the prompt shows `subgoal` done: a tool held, a station beside the player, or
+    sleep over (the status says whether the player sleeps)."""
+    if subgoal == "sleep":
+        return not info.get("sleeping")
+    kind, _, thing = subgoal.partition("_")
+    if kind == "make":
+        return info["inventory"].get(thing, 0) > 0
+    return kind == "place" and thing in STATIONS and policy._near(ID[thing])
+
+
+def prerequisite(subgoal: str, inventory: dict[str, int]) -> str | None:
+    """The subgoal that must come first by crafter's rules, given the inventory: a material a
+    craft or placement uses and the player lacks, or a tool collecting a material requires."""
+    kind, _, thing = subgoal.partition("_")
+    if kind in ("make", "place") and thing in getattr(constants, kind):
+        lacking = [m for m, n in needs(kind, thing).items() if inventory.get(m, 0) < n]
+        return f"collect_{lacking[0]}" if lacking else None
+    if kind == "collect" and thing in SOURCES:
+        tools = [t for t, n in SOURCES[thing][1].items() if inventory.get(t, 0) < n]
+        return f"make_{tools[0]}" if tools else None
+    return None
+
+
+def checked(subgoal: str, info: dict[str, Any], policy: Policy) -> str:
+    """What carrying out `subgoal` asks for now: explore once it is done, else its first
+    unmet prerequisite (followed down a few levels), else the subgoal itself."""
+    if subgoal_done(subgoal, info, policy):
+        return "explore"
+    for _ in range(PREREQUISITE_DEPTH):
+        first = prerequisite(subgoal, info["inventory"])
+        if first is None:
+            break
+        subgoal = first
+    return subgoal
+
+
 class PromptExecutor:
     """Carries out a subgoal from what one episode's prompt shows (one per episode)."""
 
     def __init__(
-        self, remembered_kinds: Sequence[str], order: tuple[tuple[int, int], ...] | None = None
+        self,
+        remembered_kinds: Sequence[str],
+        order: tuple[tuple[int, int], ...] | None = None,
+        checks: bool = False,
     ) -> None:
         self.remembered_kinds = tuple(remembered_kinds)
         self.order = order or _PromptPolicy.order  # the moves' order, which breaks ties
+        self.checks = checks  # `checked` subgoals, or carried out literally
         self.shelter: tuple | None = None
 
     def map_of(self, obs: dict[str, Any], info: dict[str, Any], prompt_map: MapMemory) -> Memory:
@@ -73,6 +144,8 @@ class PromptExecutor:
         pos = (int(info["player_pos"][0]), int(info["player_pos"][1]))
         policy = _PromptPolicy(memory, pos, info)
         policy.order = self.order
+        if self.checks and subgoal:
+            subgoal = checked(subgoal, info, policy)
         if subgoal == "shelter" and memory.shelter is None:
             memory.shelter = policy._find_shelter()
         action = policy.pursue(subgoal or "explore")

@@ -153,6 +153,13 @@ class DataConfig:
         "with --actor executor: the chance a new plan names another subgoal the rules allow "
         "instead of the expert's (the plan, not the state, then says what comes next)",
     )
+    executor_checks: bool = option(
+        False,
+        "with --actor executor: the executor reads the prompt before it acts: a subgoal shown "
+        "done (a tool held, a table or furnace beside the player, sleep over) is not repeated, "
+        "it explores; a craft lacking materials, or a material lacking its tool, starts with "
+        "what crafter's rules ask first (without: the plan carried out literally)",
+    )
     noise: float = option(
         0.0,
         "DART: the chance each step plays a random action instead (the answer stays the "
@@ -224,6 +231,8 @@ class DataConfig:
             raise ValueError(
                 f"--alternatives must be in [0, 1) (with --actor executor), got {self.alternatives}"
             )
+        if self.executor_checks and self.actor != "executor":
+            raise ValueError("--executor-checks needs --actor executor")
         if self.plans not in PLAN_SOURCES or (self.plans != "expert" and self.family != "crafter"):
             raise ValueError(f"--plans must be expert or (Crafter) hindsight, got {self.plans!r}")
         if self.hindsight_goals < 1:
@@ -485,7 +494,7 @@ def _trajectory(job: tuple[DataConfig, int, str, str]) -> tuple[str, Counter, li
     rng = np.random.default_rng([config.seed, seed])  # the actor's samples and the noise
     policy = actor_policy(config.actor) if config.actor.startswith("sb3:") else None
     events = _episode_events(config, seed) if config.plans == "hindsight" else None
-    executor = PromptExecutor(builder.config.remembered_kinds)
+    executor = PromptExecutor(builder.config.remembered_kinds, checks=config.executor_checks)
     goal_in_force = None
     while True:
         step = info["step"]

@@ -22,6 +22,7 @@ RUN=${RUN:-${DYNPLAN_HOME:-$HOME/.dynplan}/recipes/crafter-cpu}
 PROTOCOL=${PROTOCOL:-crafter-balrog-dev}
 TEXT=${TEXT:-balrog}  # the data's observation text: the one crafter-balrog(-dev) shows
 ACTOR=${ACTOR:-executor}  # who acts in the data (sb3:sb3-ppo: a policy that reads no plan)
+EXECUTOR_CHECKS=${EXECUTOR_CHECKS:-0}  # 1: the executor reads the prompt first (done, materials)
 VIEW_GRID=${VIEW_GRID:-1}  # 1: prompts draw the window as a grid (what the executor acts on)
 TRAJECTORIES=${TRAJECTORIES:-192}  # episodes, whole (up to MAX_STEPS)
 MAX_STEPS=${MAX_STEPS:-1000}
@@ -51,6 +52,7 @@ data() {  # $1: out, then more `dynplan data` options
   shift
   [ "$INSTRUCTION" = 1 ] || prompt+=(--no-instruction)
   [ "$VIEW_GRID" = 1 ] && prompt+=(--view-grid)
+  [ "$EXECUTOR_CHECKS" = 1 ] && prompt+=(--executor-checks)
   [ -f "$RUN/$out/card.json" ] || $DYNPLAN data crafter --trajectories "$TRAJECTORIES" \
     --max-steps "$MAX_STEPS" --schedules "$SCHEDULES" --text-options "$TEXT" \
     --actor "$ACTOR" --out "$RUN/$out" "${prompt[@]}" "$@"

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.expert import UNKNOWN
+from agents.expert import ID, UNKNOWN
 from agents.gate import feasible_subgoals
-from agents.prompt_executor import PromptExecutor
+from agents.prompt_executor import PromptExecutor, checked
 from agents.prompts import EpisodeMemory, PromptBuilder
 from baselines.plan_probe import ProbeConfig, probe, without_plans
 from baselines.planning_data import ALTERNATIVE_PLAN, DataConfig, env_and_expert, generate
@@ -45,13 +45,15 @@ def _walk(config: DataConfig, samples: list[dict]):
         obs, _, _, _, info = env.step({"action": meta["action"], "plan": meta["plan"]})
 
 
-def test_the_executor_carries_out_the_plan_in_force(tmp_path):
-    config = DataConfig(**EXECUTOR)
+@pytest.mark.parametrize("checks", [False, True])
+def test_the_executor_carries_out_the_plan_in_force(tmp_path, checks):
+    config = DataConfig(**EXECUTOR, executor_checks=checks)
     card = generate(config, tmp_path / "a", progress=False)
     assert " --actor executor" in card["command"] and 0 < card["teacher"]["mean"] <= 1
+    assert ("--executor-checks" in card["command"]) == checks
     samples = _samples(tmp_path / "a")
     kinds = PromptBuilder(config.prompt_config()).config.remembered_kinds
-    executor = PromptExecutor(kinds)
+    executor = PromptExecutor(kinds, checks=checks)
     differs = 0
     for sample, obs, info, memory in _walk(config, samples):
         subgoal = sample["meta"]["subgoal"].replace(" ", "_")
@@ -62,6 +64,50 @@ def test_the_executor_carries_out_the_plan_in_force(tmp_path):
     main([*card["command"].split()[1:], "--out", str(tmp_path / "b"), "--no-progress"])
     written = [(tmp_path / d / "samples.jsonl").read_bytes() for d in "ab"]
     assert written[0] == written[1]
+
+
+def _info(sleeping: bool = False, **inventory: int) -> dict:
+    return {"inventory": inventory, "sleeping": sleeping, "achievements": {}, "step": 5}
+
+
+class _Beside:
+    """A policy stand-in that reports which stations stand beside the player."""
+
+    def __init__(self, *kinds: str) -> None:
+        self.kinds = {ID[k] for k in kinds}
+
+    def _near(self, kind: int) -> bool:
+        return kind in self.kinds
+
+
+@pytest.mark.parametrize(
+    ("subgoal", "info", "beside", "asked"),
+    [
+        ("make_wood_pickaxe", _info(wood=0), (), "collect_wood"),  # the material first
+        ("make_wood_pickaxe", _info(wood=1), ("table",), "make_wood_pickaxe"),
+        ("make_wood_pickaxe", _info(wood=3, wood_pickaxe=1), ("table",), "explore"),  # done
+        ("make_stone_pickaxe", _info(wood=0), (), "collect_wood"),
+        ("make_stone_pickaxe", _info(wood=1), (), "make_wood_pickaxe"),  # stone -> its pickaxe
+        ("make_stone_pickaxe", _info(wood=1, wood_pickaxe=1), (), "collect_stone"),
+        ("collect_iron", _info(wood=1, stone=1, wood_pickaxe=1), (), "make_stone_pickaxe"),
+        ("place_table", _info(wood=0), (), "collect_wood"),
+        ("place_table", _info(wood=5), ("table",), "explore"),  # one stands beside already
+        ("place_furnace", _info(stone=1, wood_pickaxe=1), (), "collect_stone"),
+        ("place_stone", _info(stone=1), (), "place_stone"),  # placed again and again: not done
+        ("sleep", _info(sleeping=False), (), "explore"),  # awake: the nap is over
+        ("sleep", _info(sleeping=True), (), "sleep"),
+        ("collect_drink", _info(), (), "collect_drink"),
+    ],
+)
+def test_a_checked_executor_reads_what_the_plan_needs_first_and_when_it_is_done(
+    subgoal, info, beside, asked
+):
+    assert checked(subgoal, info, _Beside(*beside)) == asked
+
+
+def test_executor_checks_need_the_executor():
+    with pytest.raises(ValueError, match="--executor-checks needs --actor executor"):
+        DataConfig(executor_checks=True)
 
 
 def test_the_executor_knows_only_the_window_and_the_remembered_cells_the_prompt_names(tmp_path):
