@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents.protocol import Agent
+from agents.specs import Spec, parse_spec
 
 if TYPE_CHECKING:
     from agents.prompts import PromptConfig
-    from agents.specs import Spec
 
 
 def model_prompt_config(
@@ -45,7 +45,7 @@ def model_prompt_config(
 
 
 def make_agent(
-    spec: str,
+    spec: str | Spec,
     *,
     backend_options: dict[str, Any] | None = None,
     temperature: float = 0.0,
@@ -58,12 +58,12 @@ def make_agent(
 ) -> Agent:
     """The agent `spec` names (`agents.specs`: `random`, `expert`, `gate:...`, `sb3:...`
     sampled unless `temperature` is 0, `llm:STRATEGY[@MODEL]` with the backend from
-    `backend_options`, a shipped LLM's name under `default_strategy`), for the game `env`
-    (`dynplan_gym.env_family`) made with `env_kwargs`. On POGS: `random` (any node),
-    `random-walk` (a random neighbour), `expert` (the memory-based search) and LLMs."""
-    from agents.specs import parse_spec
-
-    parsed = parse_spec(spec, default_strategy)
+    `backend_options`, a shipped LLM's name under `default_strategy`; or a `Spec` already
+    parsed), for the game `env` (`dynplan_gym.env_family`) made with `env_kwargs`. On POGS:
+    `random` (any node), `random-walk` (a random neighbour), `expert` (the memory-based
+    search) and LLMs."""
+    parsed = spec if isinstance(spec, Spec) else parse_spec(spec, default_strategy)
+    spec = parsed.text
     if parsed.kind == "py":
         from agents.user_agent import load_python_agent
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SIMPLE = ("random", "random-walk", "expert")
 EXPECTED = (
@@ -30,6 +30,7 @@ class Spec:
     kind: str  # random, random-walk, expert, gate, sb3, llm or py
     target: str | None = None  # gate: schedule or policy; sb3: policy; llm: strategy; py: where
     model: str | None = None  # llm: the model the spec names, if any
+    text: str = field(default="", compare=False)  # the words parsed
 
     @property
     def scheduled_gate(self) -> bool:
@@ -44,22 +45,22 @@ def parse_spec(text: str, default_strategy: str = "dynamic") -> Spec:
     from agents.strategy import Strategy
 
     if text in SIMPLE:
-        return Spec(text)
+        return Spec(text, text=text)
     kind, colon, rest = text.partition(":")
     if colon and kind in ("gate", "sb3", "py"):
         if not rest:
             raise ValueError(f"{kind}: needs what follows it; expected {EXPECTED}")
-        return Spec(kind, rest)
+        return Spec(kind, rest, text=text)
     if colon and kind == "llm":
         strategy, at, model = rest.partition("@")
         Strategy.parse(strategy)
         if at and not model:
             raise ValueError(f"llm:{strategy}@ needs a model after the @; expected {EXPECTED}")
-        return Spec("llm", strategy, model or None)
+        return Spec("llm", strategy, model or None, text=text)
     if text in CHECKPOINTS:
         from agents.models import trained_never_to_plan
 
         strategy = "never" if trained_never_to_plan(text) else default_strategy
         Strategy.parse(strategy)
-        return Spec("llm", strategy, text)
+        return Spec("llm", strategy, text, text=text)
     raise ValueError(f"unknown agent {text!r}; expected {EXPECTED}")

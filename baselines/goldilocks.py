@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.models import DEFAULT_MODEL
 from baselines.configs import GateConfig, GoldilocksConfig, cli_command
 from baselines.sweep import (  # noqa: F401 (README, RESULTS re-exported)
     README,
@@ -88,9 +87,9 @@ def play(
     """Play (or finish) one point; its summary."""
     from agents.factory import make_agent
     from agents.gate import GateAgent
+    from leaderboard.agent_specs import describe
     from leaderboard.protocols import get_protocol
     from leaderboard.runner import EvaluationRun
-    from leaderboard.schema import AgentSpec
 
     config, run, policy = args
     protocol = get_protocol(config.protocol)
@@ -100,13 +99,8 @@ def play(
             agent = GateAgent(policy_dir=policy, **options)
         else:
             agent = GateAgent(schedule=run.schedule, **options)
-        spec = AgentSpec(
-            name=f"gate:{run.schedule} ({run.setting})",
-            kind="gate",
-            strategy=run.schedule,
-            model=policy,
-            decoding=options,
-        )
+        which = policy if run.schedule == "learned" else run.schedule
+        spec = describe(f"gate:{which}", name=f"gate:{run.schedule} ({run.setting})", gate=options)
     else:
         backend = {"kind": "transformers", "model": config.model}
         agent = make_agent(
@@ -116,13 +110,12 @@ def play(
             env=protocol.family,
             env_kwargs=protocol.make_env_kwargs(),
         )
-        spec = AgentSpec(
-            name=f"{Path(config.model or DEFAULT_MODEL).name}/{run.schedule}",
-            kind="llm",
-            strategy=run.schedule,
+        spec = describe(
+            f"llm:{run.schedule}",
             backend="transformers",
             model=config.model,
-            decoding={"temperature": config.temperature, "prompt": agent.config.to_dict()},
+            temperature=config.temperature,
+            prompt=agent.config.to_dict(),
         )
     out = Path(config.out) / "runs" / run.directory
     result = EvaluationRun(agent, spec, protocol, out, num_envs=config.num_envs).run(

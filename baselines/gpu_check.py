@@ -439,10 +439,10 @@ def measure_runner(
 ) -> MeasuredRate:
     """Env steps/s of `EvaluationRun` (LLMAgent on the backend), env resets left out."""
     from agents.llm_agent import LLMAgent
+    from leaderboard.agent_specs import describe
     from leaderboard.runner import EvaluationRun
-    from leaderboard.schema import AgentSpec
 
-    spec = AgentSpec(name=f"gpu-check/{strategy}", kind="llm", strategy=strategy)
+    spec = describe(f"llm:{strategy}", name=f"gpu-check/{strategy}", model=str(setup.model_dir))
     out = setup.work / f"runner-{strategy}-{envs}x{setup.sizes.runner_steps}-{backend.decode}"
     if out.exists():  # a warm-up run of the same size
         import shutil

@@ -73,9 +73,9 @@ def train_and_play(args: tuple) -> tuple[tuple[str, int], dict[str, Any]]:
 
     from agents.factory import make_agent
     from baselines.ppo_llm import PPOConfig, PPOTrainer, read_log
+    from leaderboard.agent_specs import describe
     from leaderboard.protocols import get_protocol
     from leaderboard.runner import EvaluationRun
-    from leaderboard.schema import AgentSpec
 
     config, start, model, strategy, seed = args
     if config.workers > 1:
@@ -95,14 +95,13 @@ def train_and_play(args: tuple) -> tuple[tuple[str, int], dict[str, Any]]:
     PPOTrainer(ppo, progress=False).train(resume=True)
     options = {"kind": "transformers", "model": str(model), "adapter": str(out / "rl")}
     agent = make_agent(f"llm:{strategy}", backend_options=options, temperature=1.0, seed=seed)
-    spec = AgentSpec(
+    spec = describe(
+        f"llm:{strategy}",
         name=f"{start} + PPO (seed {seed})",
-        kind="llm",
-        strategy=strategy,
-        backend="transformers",
-        model=str(model),
-        adapter=str(out / "rl"),
-        decoding={"temperature": 1.0},
+        backend=options["kind"],
+        model=options["model"],
+        adapter=options["adapter"],
+        temperature=1.0,
     )
     result = EvaluationRun(
         agent, spec, get_protocol(config.protocol), out / "eval", num_envs=config.eval_envs

@@ -91,21 +91,17 @@ def plan_runs(config: SteeringConfig) -> list[SteeringRun]:
 def make_run_agent(run: SteeringRun, config: SteeringConfig):
     """The agent and its result-file spec for one run."""
     from agents.factory import make_agent
-    from agents.pair import make_pair, pair_name
+    from agents.pair import make_pair
     from agents.specs import parse_spec
-    from leaderboard.schema import AgentSpec
+    from leaderboard.agent_specs import describe, describe_pair
 
     if run.condition == OWN_PLANS:
-        strategy = parse_spec(run.actor).target  # a shipped name plans under dynamic
-        agent = make_agent(run.actor, temperature=config.temperature)
-        name, kind = f"{run.actor} (own plans)", "llm"
-        decoding = {"strategy": strategy, "temperature": config.temperature}
-    else:
-        agent = make_pair(run.planner, run.actor, temperature=config.temperature)
-        name, kind = pair_name(run.planner, run.actor), "pair"
-        decoding = {"planner": run.planner, "actor": run.actor, "temperature": config.temperature}
-    spec = AgentSpec(name=name, kind=kind, model=run.actor, decoding=decoding)
-    return agent, spec
+        parsed = parse_spec(run.actor)  # a shipped name plans under dynamic
+        agent = make_agent(parsed, temperature=config.temperature)
+        name = f"{run.actor} (own plans)"
+        return agent, describe(parsed, name=name, temperature=config.temperature)
+    agent = make_pair(run.planner, run.actor, temperature=config.temperature)
+    return agent, describe_pair(run.planner, run.actor, temperature=config.temperature)
 
 
 def play(args: tuple[SteeringConfig, SteeringRun]) -> tuple[SteeringRun, dict[str, Any]]:

@@ -28,18 +28,11 @@ def make_run_agent(agent_text: str, config: TechTreeConfig):
     """The agent and its result-file spec for one agent spec (`dynplan eval --agent`'s)."""
     from agents.factory import make_agent
     from agents.specs import parse_spec
-    from leaderboard.schema import AgentSpec
+    from leaderboard.agent_specs import describe
 
     spec = parse_spec(agent_text)
-    agent = make_agent(agent_text, temperature=config.temperature, seed=0)
-    llm = spec.kind == "llm"
-    return agent, AgentSpec(
-        name=agent_text,
-        kind=spec.kind,
-        strategy=spec.target if llm else None,
-        model=spec.model,
-        decoding={"temperature": config.temperature} if llm else {},
-    )
+    agent = make_agent(spec, temperature=config.temperature, seed=0)
+    return agent, describe(spec, name=agent_text, temperature=config.temperature)
 
 
 def play(args: tuple[TechTreeConfig, str]) -> tuple[str, dict[str, Any]]:

@@ -49,19 +49,21 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
 def agent_from_args(
     args: argparse.Namespace,
     *,
+    spec=None,
     history_length: int | None = None,
     seed: int = 0,
     env: str = "crafter",
     env_kwargs: dict[str, Any] | None = None,
 ):
-    """The agent that `--agent`, `--plans`, `--temperature` and the backend options describe,
-    for the game `env` (`dynplan_gym.env_family`); a spec it cannot make ends the command with
-    one line that says why."""
+    """The agent that `--agent` (or `spec`, the words already parsed), `--plans`,
+    `--temperature` and the backend options describe, for the game `env`
+    (`dynplan_gym.env_family`); a spec it cannot make ends the command with one line that says
+    why."""
     from agents.factory import make_agent
 
     try:
         return make_agent(
-            args.agent,
+            spec or args.agent,
             backend_options=backend_options(args),
             temperature=args.temperature,
             history_length=history_length,

@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
     from agents.models import EMBEDDED
     from agents.specs import parse_spec
     from dynplan_gym.paths import data_home, safe_name
+    from leaderboard.agent_specs import describe
     from leaderboard.protocols import get_protocol
     from leaderboard.render import render_html, render_table
     from leaderboard.runner import RESULT, EvaluationRun
-    from leaderboard.schema import AgentSpec
     from leaderboard.store import Store, submit
 
     protocol = get_protocol(args.protocol)
@@ -85,17 +85,17 @@ def run(args: argparse.Namespace) -> int:
             temperature = 0.0 if untrained else TRAINED_TEMPERATURE
             prompt = model_prompt_config("transformers", model)
             agent = LLMAgent(backends[model], strategy, prompt, temperature=temperature)
-            spec = AgentSpec(
+            spec = describe(
+                parsed,
                 name=f"{Path(model).name}/{strategy}" + (" (zero-shot)" if untrained else ""),
-                kind="llm",
-                strategy=strategy,
                 backend="transformers",
                 model=model,
-                decoding={"temperature": temperature, "prompt": prompt.to_dict()},
+                temperature=temperature,
+                prompt=prompt.to_dict(),
             )
         else:
-            agent = make_agent(spec_text, seed=0)
-            spec = AgentSpec(name=spec_text, kind=spec_text)
+            agent = make_agent(parsed, seed=0)
+            spec = describe(parsed)
         out = run_root / safe_name(spec.name)
         EvaluationRun(agent, spec, protocol, out, num_envs=args.num_envs).run(
             progress=not args.no_progress

@@ -69,93 +69,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_backend_arguments(parser)
 
 
-def agent_spec(
-    args: argparse.Namespace, prompt: dict | None = None, gate: dict | None = None
-) -> dict:
-    """What the result file records about the agent (`prompt`: an LLM's prompt config;
-    `gate`: a gate agent's latency and noise)."""
+def agent_spec(args: argparse.Namespace, parsed, prompt: dict | None, gate: dict | None):
+    """What the result file records about the agent (`parsed`: `--agent` or a pair's actor,
+    parsed once; `prompt`: an LLM's prompt config; `gate`: a gate agent's latency and noise)."""
     from agents.human_plan import plan_name
+    from leaderboard.agent_specs import describe, describe_pair
 
-    plans = plan_name(args.plans) if args.plans and args.plans != "-" else args.plans
+    options = {
+        "backend": args.backend,
+        "model": args.model,
+        "adapter": args.adapter,
+        "temperature": args.temperature,
+        "prompt": prompt,
+        "weights_sha256": _weights(args, parsed),
+    }
     if args.actor:
-        from agents.pair import pair_name
-
-        planner = args.planner or "none"
-        spec = {
-            "name": pair_name(planner, args.actor),
-            "kind": "pair",
-            "backend": args.backend,
-            "model": args.model,
-            "adapter": args.adapter,
-            "decoding": {
-                "planner": planner,
-                "actor": args.actor,
-                "temperature": args.temperature,
-                "prompt": prompt,
-            },
-        }
-        if planner.startswith("plans:") or Path(planner).is_file():
-            spec["plans_file"] = planner
+        spec = describe_pair(args.planner or "none", args.actor, **options)
     else:
-        spec = _single_agent_spec(args, prompt, gate)
+        spec = describe(args.agent, gate=gate, **options)
+    plans = plan_name(args.plans) if args.plans and args.plans != "-" else args.plans
     if plans:
-        spec["name"] += f"+plans:{plans}"
-        spec["plans_file"] = args.plans
+        spec = spec.model_copy(update={"name": f"{spec.name}+plans:{plans}"})
+        spec.plans_file = args.plans
     if args.name:
-        spec["name"] = args.name
-    weights = _weights(args)
-    if weights:
-        spec["weights_sha256"] = weights
+        spec.name = args.name
     return spec
 
 
-def _weights(args: argparse.Namespace) -> str | None:
+def _weights(args: argparse.Namespace, parsed) -> str | None:
     """The SHA-256 of the local LLM's weights the agent (or a pair's actor) plays with."""
     from agents.models import weights_sha256
-    from agents.specs import parse_spec
 
-    parsed = parse_spec(args.actor or args.agent)
-    if parsed.kind != "llm" or args.backend != "transformers":
+    if parsed is None or parsed.kind != "llm" or args.backend != "transformers":
         return None
     return weights_sha256(parsed.model or args.model or DEFAULT_MODEL, args.adapter)
-
-
-def _single_agent_spec(args: argparse.Namespace, prompt: dict | None, gate: dict | None) -> dict:
-    """What the result file records about `--agent` (`agents.specs`)."""
-    from agents.specs import parse_spec
-
-    parsed = parse_spec(args.agent)
-    if parsed.kind == "gate":
-        which = parsed.target
-        return {
-            "name": f"gate:{which if parsed.scheduled_gate else Path(which).name}",
-            "kind": "gate",
-            "strategy": which if parsed.scheduled_gate else "learned",
-            "model": None if parsed.scheduled_gate else which,
-            "decoding": {
-                **(gate or {}),
-                **({} if parsed.scheduled_gate else {"sampled": args.temperature != 0}),
-            },
-        }
-    if parsed.kind == "sb3":
-        return {
-            "name": f"sb3:{Path(parsed.target).name}",
-            "kind": "sb3",
-            "model": parsed.target,
-            "decoding": {"sampled": args.temperature != 0},
-        }
-    if parsed.kind == "llm":
-        model = parsed.model or args.model or DEFAULT_MODEL
-        return {
-            "name": f"{Path(model).name}/{parsed.target}",
-            "kind": "llm",
-            "strategy": parsed.target,
-            "backend": args.backend,
-            "model": model,
-            "adapter": args.adapter,
-            "decoding": {"temperature": args.temperature, "prompt": prompt},
-        }
-    return {"name": args.agent, "kind": parsed.kind}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,7 +111,6 @@ def run(args: argparse.Namespace) -> int:
     from leaderboard.runner import EPISODES, RESULT, RUN, EvaluationRun
 
     RUN_FILES = (RESULT, EPISODES)
-    from leaderboard.schema import AgentSpec
 
     try:
         protocol = get_protocol(args.protocol)
@@ -183,12 +129,13 @@ def run(args: argparse.Namespace) -> int:
             f"dynplan eval: {args.out} already holds a run; add --resume to continue it, or "
             "give a new --out"
         )
-    _check_shipped_name(args)
-    agent, agent_factory = _agent(args, protocol)
+    parsed = _parsed(args)
+    _check_shipped_name(args, parsed)
+    agent, agent_factory = _agent(args, protocol, parsed)
     inner = getattr(agent, "agent", None) or getattr(agent, "actor", agent)  # plans, pairs
     prompt = getattr(inner, "config", None)
     gate = {k: getattr(agent, k) for k in ("latency", "noise") if hasattr(agent, k)}
-    spec = AgentSpec(**agent_spec(args, prompt.to_dict() if prompt else None, gate))
+    spec = agent_spec(args, parsed, prompt.to_dict() if prompt else None, gate)
     if args.out:
         out = Path(args.out)
     else:
@@ -229,20 +176,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_shipped_name(args: argparse.Namespace) -> None:
+def _parsed(args: argparse.Namespace):
+    """`--agent` (or a pair's `--actor`) parsed, once for the whole evaluation; None where
+    there is none or it does not parse (`_agent` then says what is wrong, in one line)."""
+    from agents.specs import parse_spec
+
+    try:
+        return parse_spec(args.actor or args.agent) if (args.actor or args.agent) else None
+    except ValueError:
+        return None
+
+
+def _check_shipped_name(args: argparse.Namespace, parsed) -> None:
     """Refuse `--name` of a shipped checkpoint (`learned-dynamic`, ...) for an agent that plays
     the embedded model (no `--model` given), another shipped checkpoint or no LLM at all: its
     board row would carry the shipped name and another model's play. A model directory is
     taken as named (the recipes name their fresh models so)."""
     from agents.models import CHECKPOINTS, CHECKPOINTS_DIR, EMBEDDED
-    from agents.specs import parse_spec
 
-    if args.name not in CHECKPOINTS or args.planner or args.actor or not args.agent:
+    if args.name not in CHECKPOINTS or args.planner or args.actor or parsed is None:
         return
-    try:
-        parsed = parse_spec(args.agent)
-    except ValueError:
-        return  # `_agent` says what is wrong with the spec
     model = (parsed.model or args.model or DEFAULT_MODEL) if parsed.kind == "llm" else None
     if model is not None and model not in EMBEDDED and model not in CHECKPOINTS:
         return
@@ -261,7 +214,7 @@ def _check_shipped_name(args: argparse.Namespace) -> None:
     )
 
 
-def _agent(args: argparse.Namespace, protocol):
+def _agent(args: argparse.Namespace, protocol, parsed):
     """(the agent `--agent` (and `--plans`) or `--planner`/`--actor` describe, for `protocol`;
     a picklable factory that makes another such agent in a worker)."""
     import functools
@@ -299,10 +252,10 @@ def _agent(args: argparse.Namespace, protocol):
         "env": protocol.family,
         "env_kwargs": protocol.make_env_kwargs(),
     }
-    agent = agent_from_args(args, **options)
+    agent = agent_from_args(args, spec=parsed, **options)
     factory = functools.partial(
         make_agent,
-        args.agent,
+        parsed,
         backend_options=backend_options(args),
         temperature=args.temperature,
         plans=args.plans,

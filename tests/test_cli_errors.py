@@ -166,16 +166,15 @@ def test_a_shipped_name_is_accepted_for_the_model_it_names(agent, model, adapter
     import argparse
     from pathlib import Path
 
-    from dynplan_cli.eval_cmd import _check_shipped_name
+    from dynplan_cli.eval_cmd import _check_shipped_name, _parsed
 
     root = Path(__file__).parent.parent  # paths as given from the repository's root
     model = str(root / model) if model and "/" in model else model
     adapter = str(root / adapter) if adapter else None
-    _check_shipped_name(
-        argparse.Namespace(
-            agent=agent, model=model, adapter=adapter, name=name, planner=None, actor=None
-        )
+    args = argparse.Namespace(
+        agent=agent, model=model, adapter=adapter, name=name, planner=None, actor=None
     )
+    _check_shipped_name(args, _parsed(args))
 
 
 def test_a_file_as_the_data_directory_is_one_line(tmp_path):

@@ -63,20 +63,42 @@ def _eval_args(**overrides) -> argparse.Namespace:
 
 
 def test_eval_records_the_model_a_spec_names():
-    from dynplan_cli.eval_cmd import agent_spec
+    from dynplan_cli.eval_cmd import _parsed, agent_spec
 
-    spec = agent_spec(_eval_args(agent="llm:every:3@learned-dynamic"))
+    def recorded(**overrides):
+        args = _eval_args(**overrides)
+        return agent_spec(args, _parsed(args), None, None).model_dump(exclude_defaults=True)
+
+    spec = recorded(agent="llm:every:3@learned-dynamic")
     assert (spec["name"], spec["strategy"], spec["model"]) == (
         "learned-dynamic/every:3",
         "every:3",
         "learned-dynamic",
     )
-    assert agent_spec(_eval_args(agent="learned-never"))["name"] == "learned-never/never"
-    assert agent_spec(_eval_args(agent="gate:every:4"))["strategy"] == "every:4"
-    assert agent_spec(_eval_args(agent="random-walk")) == {
-        "name": "random-walk",
-        "kind": "random-walk",
-    }
+    assert recorded(agent="learned-never")["name"] == "learned-never/never"
+    assert recorded(agent="gate:every:4")["strategy"] == "every:4"
+    assert recorded(agent="random-walk") == {"name": "random-walk", "kind": "random-walk"}
+    assert recorded(agent="random", name="mine")["name"] == "mine"
+
+
+def test_one_description_per_spec_for_every_caller():
+    from leaderboard.agent_specs import describe, describe_pair
+
+    parsed = parse_spec("llm:every:4@learned-dynamic")
+    assert describe(parsed) == describe("llm:every:4@learned-dynamic")
+    assert parse_spec("expert").text == "expert"  # the words travel with the parse
+    gate = describe("gate:every:8", gate={"latency": 2, "noise": 0.2}, name="gate:every:8 (a)")
+    assert (gate.strategy, gate.decoding, gate.name) == (
+        "every:8",
+        {"latency": 2, "noise": 0.2},
+        "gate:every:8 (a)",
+    )
+    pair = describe_pair("expert", "learned-dynamic", temperature=1.0)
+    assert (pair.name, pair.kind, pair.decoding["actor"]) == (
+        "expert > learned-dynamic",
+        "pair",
+        "learned-dynamic",
+    )
 
 
 def test_make_agent_plays_the_model_the_spec_names():
