@@ -14,7 +14,7 @@
 #          > .lease/samples.jsonl.xz        # .lease/ is git-ignored; .gz is read too (larger)
 # There: bash scripts/gpu_lease.sh   (carrying .whl and .lease; BUDGET_S: the seconds it may take;
 #        TESTS: the test files; EVALUATE=0: no evaluation there, the models are evaluated here)
-# A dry run here (tests/test_gpu_scripts.py): INSTALL=0 PYTHON=.venv/bin/python TESTS_S=0
+# A dry run here (tests/baselines/test_gpu_scripts.py): INSTALL=0 PYTHON=.venv/bin/python TESTS_S=0
 #   MODEL=scratch:tiny GPU_CHECK_ARGS=--tiny and tiny SFT_*/RL_* sizes.
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu-lease}
@@ -24,7 +24,7 @@ PYTHON=${PYTHON:-python3}
 INSTALL=${INSTALL:-1}  # 0: use the packages at hand (a dry run here: PYTHON=.venv/bin/python)
 LEASE_DIR=${LEASE_DIR:-.lease}  # card.json and samples.jsonl.xz (or .gz) of the expert data
 TESTS_S=${TESTS_S:-75}  # 0: skip the tests
-TESTS=${TESTS:-tests/test_devices.py tests/test_sft.py tests/test_ppo_llm.py}  # device-sensitive
+TESTS=${TESTS:-tests/baselines/test_devices.py tests/baselines/test_sft.py tests/baselines/test_ppo_llm.py}  # device-sensitive
 mkdir -p "$OUT"
 start=$(date +%s)
 elapsed() { echo $(($(date +%s) - start)); }

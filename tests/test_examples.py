@@ -28,7 +28,7 @@ def _run(script: str, *args: str, home: Path) -> str:
 
 
 def test_every_example_is_tested():
-    tested = {"own_agent.py"}  # tests/test_own_agent.py runs it
+    tested = {"own_agent.py"}  # tests/leaderboard/test_own_agent.py runs it
     tested |= {"pettingzoo_planner_actor.py", "sb3_on_the_wrappers.py", "agent_over_a_server.py"}
     assert set(EXAMPLES) == tested
 

@@ -7,7 +7,7 @@ import pytest
 from agents.backends.transformers_backend import TransformersBackend
 from agents.llm_agent import LLMAgent
 from agents.models import EMBEDDED, gguf_path, prepare_embedded, resolve_model
-from tests.test_llm_agent import play
+from tests.scripted import play
 
 
 def test_the_gguf_ships_with_the_package():

@@ -230,7 +230,7 @@ def test_an_llm_planner_drives_the_experts_executor_through_any_backend(tiny_bac
     """Free-text plans name their subgoal by its words; the executor carries it out."""
     from agents.gate import LLMPlanner
     from agents.llm_agent import LLMAgent
-    from tests.test_llm_agent import ScriptedBackend
+    from tests.scripted import ScriptedBackend
 
     assert plan_subgoal("First collect wood, then place a table.") == "collect_wood"
     assert plan_subgoal("Make a wood pickaxe at the table.") == "make_wood_pickaxe"

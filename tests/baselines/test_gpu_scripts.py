@@ -18,7 +18,7 @@ import pytest
 
 from baselines.planning_data import DataConfig, generate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # The rows of `gpu_check.sh --tiny`: batch 2 training, 1 and 2 envs, generate at batch 1 and 4.
 TINY_ROWS = (
     "sft: our step (Trainer, shared prefix, by length), batch 2",

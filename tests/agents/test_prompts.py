@@ -12,7 +12,7 @@ from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig
 from agents.strategy import PlanMode
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 UPDATE = os.environ.get("DYNPLAN_UPDATE_GOLDEN") == "1"
 
 

@@ -17,7 +17,7 @@ from agents.devices import resolve_device, resolve_dtype
 from baselines.ppo_llm import ActorCritic, PPOConfig, PPOTrainer
 from dynplan_cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_auto_is_cuda_when_available_else_cpu(monkeypatch):
@@ -144,7 +144,7 @@ def test_device_mixing_records_what_a_gpu_rejects():
         batch.to(weight.device) + weight  # moved first: fine
         batch + weight  # the tensor moved stays on the host
     assert [m.split(" at ")[0] for m in check.mixed] == ["mul(host, device)", "add(host, device)"]
-    assert check.mixed[0].startswith("mul(host, device) at tests/test_devices.py:")
+    assert check.mixed[0].startswith("mul(host, device) at tests/baselines/test_devices.py:")
     with DeviceMixing() as check:
         batch = torch.zeros(3, dtype=torch.long)
         index = batch.to(weight.device)

@@ -13,7 +13,7 @@ from dynplan_gym.crafter_core import SEMANTIC_NAMES
 from dynplan_gym.crafter_env import DynPlanCrafterEnv
 from dynplan_gym.text_observation import TextOptions, describe_offset
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 UPDATE = os.environ.get("DYNPLAN_UPDATE_GOLDEN") == "1"
 ITEM_LINE = re.compile(r"^- (\w+) (.+)$")
 DIRECTIONS = {"north": (0, -1), "south": (0, 1), "west": (-1, 0), "east": (1, 0)}

@@ -19,7 +19,7 @@ from agents.backends.base import BackendError
 from agents.backends.openai_backend import OpenAIBackend
 from agents.backends.server import CompletionServer
 from agents.llm_agent import LLMAgent
-from tests.test_llm_agent import play
+from tests.scripted import play
 
 PROMPT = [
     {"role": "system", "content": "You play Crafter. " * 10},

@@ -20,7 +20,7 @@ from leaderboard.schema import validate_result
 from leaderboard.store import load_result_file
 from tests.leaderboard_helpers import episode, result
 
-SUBMISSIONS = Path(__file__).parents[1] / "leaderboard" / "submissions"
+SUBMISSIONS = Path(__file__).parents[2] / "leaderboard" / "submissions"
 
 
 def test_protocols():

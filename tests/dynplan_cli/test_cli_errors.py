@@ -168,7 +168,7 @@ def test_a_shipped_name_is_accepted_for_the_model_it_names(agent, model, adapter
 
     from dynplan_cli.eval_cmd import _check_shipped_name, _parsed
 
-    root = Path(__file__).parent.parent  # paths as given from the repository's root
+    root = Path(__file__).parents[2]  # paths as given from the repository's root
     model = str(root / model) if model and "/" in model else model
     adapter = str(root / adapter) if adapter else None
     args = argparse.Namespace(

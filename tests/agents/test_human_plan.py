@@ -8,9 +8,9 @@ import pytest
 
 from agents.human_plan import HumanPlanAgent, PlanFileSource, TerminalSource, parse_plan_file
 from agents.llm_agent import LLMAgent
-from tests.test_llm_agent import ScriptedBackend, play
+from tests.scripted import ScriptedBackend, play
 
-PLANS = Path(__file__).resolve().parents[1] / "agents" / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "agents" / "data" / "plans"
 FILE = """# a comment
 @start
 Get wood.

@@ -18,7 +18,7 @@ from leaderboard.evaluate import evaluate
 from leaderboard.protocols import get_protocol
 from leaderboard.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class AlwaysDo:

@@ -16,7 +16,7 @@ from agents.plan_reader import PlanProgress, read_plan
 from dynplan_cli import main
 from dynplan_gym import multiagent
 
-PLANS = Path(__file__).resolve().parent.parent / "agents" / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "agents" / "data" / "plans"
 
 
 def _info(**inventory) -> dict:
