@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from baselines.configs import DaggerConfig, SFTConfig, cli_command
+from dynplan_gym.lockstep import Lockstep
 
 CARD = "card.json"
 
@@ -174,28 +175,20 @@ def collect_states(
     draws = np.random.default_rng([config.seed, round_index, 1])
     slots = min(config.num_envs, len(queue))
     pairs = [env_and_expert(data_config) for _ in range(slots)]
-    envs, expert = [env for env, _ in pairs], pairs[0][1]  # the expert is batched over slots
+    expert = pairs[0][1]  # the expert is batched over slots
     agent.reset(slots)
     expert.reset(slots)
-    running: dict[int, dict] = {}
-
-    def start(slot: int) -> None:
-        seed = queue.pop(0)
-        obs, info = envs[slot].reset(seed=seed)
-        running[slot] = {"seed": seed, "obs": obs, "info": {**info, "slot": slot}, "health": None}
-
-    for slot in range(slots):
-        start(slot)
+    lockstep = Lockstep([env for env, _ in pairs], queue)
+    health: dict[int, int | None] = dict.fromkeys(lockstep.running)  # at each slot's last step
     lines: list[str] = []
     finished: list[dict] = []
     agreed = 0
     bar = tqdm(total=config.episodes, desc=f"DAgger round {round_index}", disable=not progress)
-    while running:
-        active = sorted(running)
-        observations = [running[s]["obs"] for s in active]
-        infos = [running[s]["info"] for s in active]
+    while lockstep:
+        active = lockstep.active
+        observations, infos = lockstep.observations(), lockstep.infos()
         decisions = agent.act(observations, infos)
-        hurts = [_hurt(running[s]) for s in active]
+        hurts = [_hurt(health[s], info) for s, info in zip(active, infos, strict=True)]
         labels = [
             actor_decision(label, policy, obs, info, draws)
             for label, obs, info in zip(
@@ -223,16 +216,15 @@ def collect_states(
         ]
         expert.follow(played, infos)
         agent.follow(played, infos)
-        for slot, prompt, decision, label, action, plan_now in zip(
-            active, agent.last_prompts, decisions, labels, played, plans_now, strict=True
+        for slot, prompt, decision, label, action, plan_now, info in zip(
+            active, agent.last_prompts, decisions, labels, played, plans_now, infos, strict=True
         ):
-            episode = running[slot]
-            info = episode["info"]
+            seed = lockstep.running[slot].seed
             step = int(info["step"])
-            style = styles[episode["seed"]]
+            style = styles[seed]
             answer, plan = expert_answer(label, plan_now, style, "crafter")
             meta = {
-                "seed": episode["seed"],
+                "seed": seed,
                 "step": step,
                 "schedule": "dagger",
                 "style": style,
@@ -244,22 +236,19 @@ def collect_states(
             }
             lines.append(sample_line(prompt, answer, meta))
             agreed += decision.action == label.action
-            episode["health"] = info["inventory"]["health"]
-            obs, _, terminated, truncated, info = envs[slot].step(
-                {"action": action, "plan": decision.plan}
+            health[slot] = info["inventory"]["health"]
+            _, _, terminated, truncated, info = lockstep.step(
+                slot, {"action": action, "plan": decision.plan}
             )
-            episode["obs"], episode["info"] = obs, {**info, "slot": slot}
             if terminated or truncated:
                 finished.append(
                     {"length": step + 1, "progression": 100 * progression(info["achievements"])}
                 )
-                del running[slot]
+                lockstep.end(slot)
+                health[slot] = None
                 bar.update(1)
-                if queue:
-                    start(slot)
     bar.close()
-    for env in envs:
-        env.close()
+    lockstep.close()
     out.mkdir(parents=True, exist_ok=True)
     (out / "samples.jsonl").write_text("".join(lines))
     scores = np.array([e["progression"] for e in finished])
@@ -281,10 +270,9 @@ def collect_states(
     return card
 
 
-def _hurt(episode: dict) -> bool:
-    """Whether the episode's player has less health than at its last step."""
-    last = episode["health"]
-    return last is not None and episode["info"]["inventory"]["health"] < last
+def _hurt(last_health: int | None, info: dict) -> bool:
+    """Whether the player has less health than at its last step (`last_health`)."""
+    return last_health is not None and info["inventory"]["health"] < last_health
 
 
 def actionable(subgoal: str, inventory: dict[str, int]) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import time
 from dataclasses import asdict
@@ -38,6 +39,7 @@ from baselines.configs import (
     cli_command,
 )
 from baselines.sft import shared_prompt_prefix
+from dynplan_gym.lockstep import Lockstep
 from dynplan_gym.provenance import package_versions
 
 CARD = "card.json"
@@ -310,22 +312,12 @@ class PPOTrainer:
 
     # -- environment ---------------------------------------------------------------------------
     def _start_episodes(self) -> None:
+        """Every env starts an episode, on the seeds after those already played."""
         self.agent.reset(self.config.num_envs)
-        self.obs, self.infos = [], []
-        for slot, env in enumerate(self.envs):
-            self._reset(slot, env)
+        first = self.config.first_env_seed + self.state["next_seed"]
+        self.lockstep = Lockstep(self.envs, itertools.count(first))
+        self.state["next_seed"] += self.lockstep.started
         self.episode = [{"return": 0.0, "length": 0} for _ in self.envs]
-
-    def _reset(self, slot: int, env) -> None:
-        seed = self.config.first_env_seed + self.state["next_seed"]
-        self.state["next_seed"] += 1
-        obs, info = env.reset(seed=seed)
-        info = {**info, "slot": slot}
-        if slot < len(self.obs):
-            self.obs[slot], self.infos[slot] = obs, info
-        else:
-            self.obs.append(obs)
-            self.infos.append(info)
 
     def rollout(self) -> tuple[list[dict], dict]:
         """`rollout_steps` lockstep steps of every env; (transitions, episode statistics)."""
@@ -341,9 +333,11 @@ class PPOTrainer:
         for _ in tqdm(
             range(cfg.rollout_steps), desc="rollout", leave=False, disable=not self.progress
         ):
-            decisions = self.agent.act(self.obs, self.infos)
-            for slot, (env, decision) in enumerate(zip(self.envs, decisions, strict=True)):
-                obs, reward, terminated, truncated, info = env.step(decision.env_action())
+            decisions = self.agent.act(self.lockstep.observations(), self.lockstep.infos())
+            for slot, decision in enumerate(decisions):
+                _, reward, terminated, truncated, info = self.lockstep.step(
+                    slot, decision.env_action()
+                )
                 transitions.append(
                     {
                         "slot": slot,
@@ -359,11 +353,11 @@ class PPOTrainer:
                 record = self.episode[slot]
                 record["return"] += reward
                 record["length"] += 1
-                self.obs[slot], self.infos[slot] = obs, {**info, "slot": slot}
                 if terminated or truncated:
                     finished.append({**record, "progression": progression(info["achievements"])})
                     self.episode[slot] = {"return": 0.0, "length": 0}
-                    self._reset(slot, env)
+                    self.lockstep.end(slot)  # the next seed starts in the slot
+                    self.state["next_seed"] += 1
         steps = len(transitions)
         self.state["env_steps"] += steps
         stats = {
@@ -443,7 +437,8 @@ class PPOTrainer:
         shape = (cfg.rollout_steps, n_envs)
         # The value of the state after the last step (bootstrap), from the prompts it makes.
         next_rows = [
-            encode_prompt(self.backend, p) for p in self.agent.build_prompts(self.obs, self.infos)
+            encode_prompt(self.backend, p)
+            for p in self.agent.build_prompts(self.lockstep.observations(), self.lockstep.infos())
         ]
         shared = shared_prompt_prefix([(row.ids, row.context) for row in next_rows], self.prefix)
         with torch.no_grad():

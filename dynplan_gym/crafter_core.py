@@ -16,7 +16,8 @@ reward) with changes that leave every state identical:
   but decides "is this object near the player" with plain integers instead of a numpy
   reduction per object, and skips the full-map semantic image crafter puts in `info`.
 
-`tests/test_crafter_equivalence.py` steps both side by side to prove the states are identical.
+`tests/dynplan_gym/test_crafter_equivalence.py` steps both side by side to prove the states
+are identical.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ the whole map at once (`opensimplex`'s array noise, compiled by numba), every br
 no random number is decided with numpy, and only the tiles that draw walk a short loop, in
 crafter's order (x, then y), over uniforms drawn in one block. The world's RNG ends exactly
 where crafter's leaves it (the unused tail of the block is given back), so the objects and every
-later step are identical. `tests/test_crafter_worldgen.py` compares materials, objects and the
-RNG state with crafter's over 200 seeds; `make bench` times both.
+later step are identical. `tests/dynplan_gym/test_crafter_worldgen.py` compares materials,
+objects and the RNG state with crafter's over 200 seeds; `make bench` times both.
 
 Crafter's rules, as it applies them per tile (with `start` the closeness to the spawn):
 materials: grass near the spawn; in the mountains caves and tunnels (paths), then coal, iron,

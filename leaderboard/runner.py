@@ -29,6 +29,7 @@ import gymnasium as gym
 import dynplan_gym  # noqa: F401  (registers the environments)
 from agents.protocol import Agent
 from dynplan_gym.achievements import progression
+from dynplan_gym.lockstep import Lockstep
 from dynplan_gym.provenance import git_revision, package_versions
 from leaderboard.protocols import Protocol
 from leaderboard.schema import AgentSpec, EpisodeRecord, ResultFile
@@ -263,34 +264,30 @@ def play_episodes(
     slots = min(num_envs, len(seeds))
     envs = [gym.make(protocol.env_id, **protocol.make_env_kwargs()) for _ in range(slots)]
     agent.reset(slots)
-    queue = list(seeds)
-    running: dict[int, _Episode] = {}
-    observations: dict[int, dict] = {}
-    for slot in range(slots):
-        _start(slot, queue.pop(0), envs, running, observations)
+    lockstep = Lockstep(envs, seeds)
+    totals = {slot: _Episode(r.seed) for slot, r in lockstep.running.items()}
     generated = plans = steps = 0
     started = time.perf_counter()
     try:
-        while running:
-            active = sorted(running)
+        while lockstep:
+            active = lockstep.active
             tick = time.perf_counter()
-            decisions = agent.act(
-                [observations[s] for s in active], [running[s].info for s in active]
-            )
+            decisions = agent.act(lockstep.observations(), lockstep.infos())
             if len(decisions) != len(active):
                 raise RuntimeError(
                     f"the agent answered {len(decisions)} decisions for {len(active)} episodes"
                 )
             ended = []
             for slot, decision in zip(active, decisions, strict=True):
-                episode = running[slot]
-                obs, reward, terminated, truncated, info = envs[slot].step(decision.env_action())
+                episode = totals[slot]
+                text = lockstep.running[slot].obs["text"]
+                _, reward, terminated, truncated, info = lockstep.step(slot, decision.env_action())
                 trajectories.write(
                     json.dumps(
                         {
                             "seed": episode.seed,
                             "step": episode.length,
-                            "observation": observations[slot]["text"],
+                            "observation": text,
                             "raw": decision.raw,
                             "plan": decision.plan,
                             "action": decision.action,
@@ -311,8 +308,7 @@ def play_episodes(
                 episode.prompt_tokens += decision.prompt_tokens
                 episode.completion_tokens += decision.completion_tokens
                 episode.invalid_outputs += not decision.valid
-                episode.info = {**info, "slot": slot, "seed": episode.seed}
-                observations[slot] = obs
+                episode.info = lockstep.running[slot].info
                 generated += decision.completion_tokens
                 plans += info["new_plan"]
                 steps += 1
@@ -320,17 +316,18 @@ def play_episodes(
                     ended.append((slot, terminated))
             share = (time.perf_counter() - tick) / len(active)
             for slot in active:
-                running[slot].wall_time += share
+                totals[slot].wall_time += share
             if bar is not None:
                 bar.update(len(active))
             for slot, terminated in ended:
-                episode = running.pop(slot)
+                episode = totals.pop(slot)
                 trajectories.flush()
                 on_episode(episode.record(terminated))
                 if bar is not None:
                     bar.update(protocol.max_steps - episode.length)
-                if queue:
-                    _start(slot, queue.pop(0), envs, running, observations)
+                lockstep.end(slot)
+                if slot in lockstep.running:  # the queue's next seed
+                    totals[slot] = _Episode(lockstep.running[slot].seed)
             if bar is not None:
                 elapsed = time.perf_counter() - started
                 bar.set_postfix(
@@ -338,14 +335,7 @@ def play_episodes(
                     tokens_per_s=f"{generated / elapsed:.1f}",
                 )
     finally:
-        for env in envs:
-            env.close()
-
-
-def _start(slot, seed, envs, running, observations) -> None:
-    obs, info = envs[slot].reset(seed=seed)
-    running[slot] = _Episode(seed, info={**info, "slot": slot, "seed": seed})
-    observations[slot] = obs
+        lockstep.close()
 
 
 def _write_atomic(path: Path, text: str) -> None:
