@@ -11,9 +11,10 @@ With `ties`, an action counts as following when the executor takes it for *some*
 trying the four moves (`Policy.order`: where two paths are equally short, the order picks
 one; every order makes an equally good executor), so a student is not marked wrong for the
 other half of an L-shaped walk. Steps where the plan's and exploring's actions cannot agree
-are reported apart.
+are reported apart. With `checks`, the executor is the checked one (`--executor-checks` data's
+teacher: a subgoal done is not repeated, missing materials come first).
 
-    python -m baselines.plan_following [--ties] RUN_DIR [RUN_DIR ...]
+    python -m baselines.plan_following [--ties] [--checks] RUN_DIR [RUN_DIR ...]
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from collections import defaultdict
 from pathlib import Path
 
 
-def plan_following(run_dir: str | Path, episodes: int | None = None, ties: bool = False) -> dict:
+def plan_following(
+    run_dir: str | Path, episodes: int | None = None, ties: bool = False, checks: bool = False
+) -> dict:
     """Agreement of a run's actions with the executor of its own plans, and with exploring
-    (`ties`: with any executor that differs only in the order it tries moves)."""
+    (`ties`: with any executor that differs only in the order it tries moves; `checks`: the
+    checked executor)."""
     import itertools
 
     import gymnasium as gym
@@ -54,7 +58,7 @@ def plan_following(run_dir: str | Path, episodes: int | None = None, ties: bool 
         obs, info = env.reset(seed=seed)
         orders = list(itertools.permutations(Policy.order)) if ties else [Policy.order]
         memory = EpisodeMemory()
-        own = [PromptExecutor(kinds, order) for order in orders]
+        own = [PromptExecutor(kinds, order, checks=checks) for order in orders]
         explorer = [PromptExecutor(kinds, order) for order in orders]
         in_force = ""
         for row in steps[seed]:
@@ -81,6 +85,7 @@ def plan_following(run_dir: str | Path, episodes: int | None = None, ties: bool 
         "steps": counts["steps"],
         "steps_with_a_subgoal_in_force": counts["planned"],
         "ties": ties,
+        "checks": checks,
         "steps_where_the_plan_allows_several_actions": counts["ambiguous"] / planned,
         "follows_own_plan": counts["own"] / planned,
         "follows_explore": counts["explore"] / planned,
@@ -91,9 +96,9 @@ def plan_following(run_dir: str | Path, episodes: int | None = None, ties: bool 
 
 
 def main(argv: list[str]) -> None:
-    ties = "--ties" in argv
-    for run_dir in [arg for arg in argv if arg != "--ties"]:
-        report = plan_following(run_dir, ties=ties)
+    flags = {"--ties", "--checks"}
+    for run_dir in [arg for arg in argv if arg not in flags]:
+        report = plan_following(run_dir, ties="--ties" in argv, checks="--checks" in argv)
         print(
             f"{report['run']}: of {report['steps_with_a_subgoal_in_force']} steps (of "
             f"{report['steps']}) under a plan that names a subgoal, the action is the executor's "
@@ -104,7 +109,7 @@ def main(argv: list[str]) -> None:
             + (
                 f" (any order of moves; the plan allows several actions at "
                 f"{report['steps_where_the_plan_allows_several_actions']:.1%})"
-                if ties
+                if report["ties"]
                 else ""
             )
         )

@@ -215,13 +215,17 @@ def test_the_probe_from_the_command_line(tmp_path, capsys):
 
 
 class _Follower:
-    """Plans "Collect wood." once, then does what the prompt executor does for it."""
+    """Plans `plan` once, then does what the prompt executor does for its `subgoal`."""
 
     name = "follower"
 
+    def __init__(self, plan="Collect wood.", subgoal="collect_wood", checks=False) -> None:
+        self.plan, self.subgoal, self.checks = plan, subgoal, checks
+
     def reset(self, n: int) -> None:
+        kinds = DataConfig().prompt_config().remembered_kinds
         self.memories = [EpisodeMemory() for _ in range(n)]
-        self.executors = [PromptExecutor(DataConfig().prompt_config().remembered_kinds)] * n
+        self.executors = [PromptExecutor(kinds, checks=self.checks) for _ in range(n)]
 
     def act(self, observations, infos):
         from agents.protocol import Decision
@@ -232,8 +236,8 @@ class _Follower:
             if info["step"] == 0:
                 self.memories[slot] = EpisodeMemory()
             self.memories[slot].observe(obs, info)
-            action = self.executors[slot](obs, info, "collect_wood", self.memories[slot].map)
-            decisions.append(Decision(action, "" if info["step"] else "Collect wood."))
+            action = self.executors[slot](obs, info, self.subgoal, self.memories[slot].map)
+            decisions.append(Decision(action, "" if info["step"] else self.plan))
         return decisions
 
 
@@ -259,3 +263,14 @@ def test_plan_following_measures_whether_actions_carry_out_the_plan_in_force(tmp
 
     evaluate(PlanningRandom(seed=0), "crafter-quick", tmp_path / "r", progress=False)
     assert plan_following(tmp_path / "r")["follows_own_plan"] < 0.5
+
+
+def test_plan_following_measures_against_the_checked_executor_of_checked_data(tmp_path):
+    from baselines.plan_following import plan_following
+    from leaderboard.evaluate import evaluate
+
+    checked = _Follower("Make a wood pickaxe.", "make_wood_pickaxe", checks=True)
+    evaluate(checked, "crafter-quick", tmp_path, progress=False)
+    report = plan_following(tmp_path, checks=True)
+    assert report["checks"] and report["follows_own_plan"] == 1.0
+    assert plan_following(tmp_path)["follows_own_plan"] < 1.0  # the literal executor differs
