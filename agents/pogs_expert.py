@@ -99,7 +99,7 @@ def report(env_id: str, seeds: range) -> dict[str, float]:
             obs, _, terminated, truncated, info = env.step(decision.env_action())
             done = terminated or truncated
         rows.append(
-            (100.0 * terminated, info["step"], info["num_plans"], info["search_backtracks"])
+            (100.0 * terminated, info["step"], info["num_plans"], env.unwrapped.search_backtracks)
         )
     table = np.array(rows)
     means, ses = table.mean(0), table.std(0, ddof=1) / np.sqrt(len(rows))

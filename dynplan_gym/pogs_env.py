@@ -44,6 +44,7 @@ from dynplan_gym.spaces import FreeText
 TEXT = tomllib.loads(resources.files("dynplan_gym").joinpath("data/pogs_text.toml").read_text())
 MAX_SEED = 2**31 - 1
 MAX_REDRAWS = 10_000
+NOT_COUNTED = -1  # the search's backtracks of a world not counted yet (counts are >= 0 or None)
 MAX_NODES = 500  # the observation holds an n x n adjacency matrix
 TARGET_REWARD, INVALID_REWARD = 100.0, -1.0
 
@@ -151,9 +152,8 @@ class DynPlanPOGSEnv(gym.Env):
         seed = None if seed is None else int(seed)  # numpy ints too, as Crafter takes them
         super().reset(seed=seed)
         world_seed = int(seed) if seed is not None else int(self.np_random.integers(MAX_SEED))
-        self.tree, self.start, self.target, self.search_backtracks, self.backtrack_runs = (
-            self._draw(world_seed)
-        )
+        self.tree, self.start, self.target, self.backtrack_runs = self._draw(world_seed)
+        self._search_backtracks: int | None = NOT_COUNTED
         self.current, self.visited = self.start, {self.start}
         self._seen = KnownGraph(self.k_nearest)  # what the expert-shaped reward's expert knows
         self._seen.observe(self.current, *visible_edges(self.tree, self.current, self.k_nearest))
@@ -205,9 +205,19 @@ class DynPlanPOGSEnv(gym.Env):
         return self._observation()["text"] if self.render_mode == "ansi" else None
 
     # -- helpers ------------------------------------------------------------------------------
-    def _draw(self, world_seed: int) -> tuple[Tree, int, int, int, int | None]:
-        """(tree, start, target, the expert's backtracks, gym-pogs's search's runs: counted
-        only when `min_backtracks` asks for them)."""
+    @property
+    def search_backtracks(self) -> int | None:
+        """The backtracks the memory-based search (the expert) needs from start to target in
+        this world (None: not within 4 moves a node); counted on first read, not at reset."""
+        if self._search_backtracks == NOT_COUNTED:
+            self._search_backtracks = search_backtracks(
+                self.tree, self.start, self.target, self.k_nearest, 4 * self.num_nodes
+            )
+        return self._search_backtracks
+
+    def _draw(self, world_seed: int) -> tuple[Tree, int, int, int | None]:
+        """(tree, start, target, gym-pogs's search's runs: counted only when
+        `min_backtracks` asks for them)."""
         rng = np.random.default_rng(world_seed)
         for _ in range(MAX_REDRAWS):
             tree = random_tree(self.num_nodes, rng)
@@ -216,8 +226,7 @@ class DynPlanPOGSEnv(gym.Env):
             if self.min_backtracks:
                 runs = backtrack_runs(tree, start, target, self.k_nearest, self.max_steps)
             if runs is None or runs >= self.min_backtracks:
-                needed = search_backtracks(tree, start, target, self.k_nearest, 4 * self.num_nodes)
-                return tree, start, target, needed, runs
+                return tree, start, target, runs
         raise ValueError(
             f"no world with min_backtracks={self.min_backtracks} found in {MAX_REDRAWS} draws "
             f"of {self.num_nodes} nodes with k_nearest={self.k_nearest} and "
@@ -295,7 +304,6 @@ class DynPlanPOGSEnv(gym.Env):
             "start": self.start,
             "target": self.target,
             "invalid_move": invalid,
-            "search_backtracks": self.search_backtracks,
             "backtrack_runs": self.backtrack_runs,
             "view_hops": self.k_nearest,
         }
