@@ -7,9 +7,11 @@ plans and actions. So the runner evaluates a pair on any protocol through `Plann
 and `dynplan play --planner --actor` plays the PettingZoo env itself.
 
 Planner specs: `none`; `human` (typed at the terminal); a plan file; `expert` (the scripted
-expert's planner half: a plan whenever its subgoal changes); `llm:STRATEGY` (an LLM's own plans;
-its actions are dropped) or a shipped LLM checkpoint's name (its plans under `dynamic`);
-`gate:...` (a gate agent's plans).
+expert's planner half: a plan whenever its subgoal changes, in its own words) or
+`expert:STYLE` (the same plans written in one of the data's eight styles,
+`agents.plan_styles`: what a student trained on that data has read); `llm:STRATEGY` (an
+LLM's own plans; its actions are dropped) or a shipped LLM checkpoint's name (its plans under
+`dynamic`); `gate:...` (a gate agent's plans).
 Actor specs: `human` (an action name typed at the terminal); `expert` (the expert's executor
 half: it carries out the subgoal the plan in force names, and explores without one);
 `random`; `sb3:...`; `llm:STRATEGY` or a shipped LLM checkpoint's name (acting under `never`,
@@ -25,7 +27,8 @@ from typing import Any
 from agents.protocol import Agent, Decision, episode_slots
 
 PLANNER_SPECS = (
-    "none, human, a plan file, expert, llm:<strategy>, a shipped LLM name or gate:<gate>"
+    "none, human, a plan file, expert, expert:<style>, llm:<strategy>, a shipped LLM name or "
+    "gate:<gate>"
 )
 ACTOR_SPECS = "human, expert, random, sb3:<policy>, llm:<strategy> or a shipped LLM name"
 
@@ -54,11 +57,19 @@ class SourcePlanner:
 
 
 class ExpertPlannerAgent:
-    """The expert's planner half per episode: hands in a plan when its subgoal changes."""
+    """The expert's planner half per episode: hands in a plan when its subgoal changes, in its
+    own words ("collect_wood: Collect 4 wood. ...") or written in `style`."""
 
-    name = "expert"
+    def __init__(self, style: str | None = None) -> None:
+        from agents.plan_styles import PLAN_STYLES
 
-    def __init__(self) -> None:
+        if style is not None and style not in PLAN_STYLES:
+            raise ValueError(
+                f"unknown plan style {style!r} for expert:<style>; expected one of "
+                f"{', '.join(sorted(PLAN_STYLES))}"
+            )
+        self.style = style
+        self.name = f"expert:{style}" if style else "expert"
         self._slots: list[dict[str, Any]] = []
 
     def reset(self, n: int) -> None:
@@ -79,10 +90,18 @@ class ExpertPlannerAgent:
                 state.update(planner=ExpertPlanner(ExpertMind()), subgoal=None)
             plan = state["planner"](obs, info)
             subgoal = plan_subgoal(plan)
-            new = plan if subgoal != state["subgoal"] else ""
+            new = self._written(plan, subgoal) if subgoal != state["subgoal"] else ""
             state["subgoal"] = subgoal
             decisions.append(Decision(0, new, raw=f"expert planner: {plan}"))
         return decisions
+
+    def _written(self, plan: str, subgoal: str) -> str:
+        """The expert's plan ("subgoal: sentences") as it is handed in."""
+        if not self.style:
+            return plan
+        from agents.plan_styles import styled
+
+        return styled(plan.partition(": ")[2] or plan, subgoal, self.style)
 
 
 class ExecutorActor:
@@ -201,7 +220,7 @@ def pair_name(planner: str, actor: str) -> str:
 
 def spec_label(spec: str) -> str:
     """How a planner or actor spec reads in names: a plan file as `plans:STEM`."""
-    if spec in ("none", "human") or spec.startswith(("llm:", "plans:")) or _kind(spec):
+    if spec in ("none", "human") or spec.startswith(("llm:", "plans:", "expert:")) or _kind(spec):
         return spec
     return f"plans:{Path(spec).stem}"
 
@@ -247,8 +266,8 @@ def make_planner(
         from agents.human_plan import TerminalSource
 
         return SourcePlanner(TerminalSource(read=read or _typed), "human")
-    if spec == "expert":
-        return ExpertPlannerAgent()
+    if spec == "expert" or spec.startswith("expert:"):
+        return ExpertPlannerAgent(spec.partition(":")[2] or None)
     if _kind(spec) in ("llm", "gate"):
         return _agent(spec, "dynamic", backend_options, temperature, seed)
     if spec.startswith("plans:") or Path(spec).is_file():

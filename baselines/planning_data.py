@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -37,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.parser import PLAN_CLOSE, PLAN_OPEN
+from agents.plan_styles import PLAN_STYLES, goal_text
 from agents.prompt_executor import PromptExecutor
 from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig, answer_text
 from agents.strategy import PlanMode, Strategy
@@ -46,33 +46,6 @@ from dynplan_gym.crafter_actions import ACTION_NAMES
 from dynplan_gym.plan_cost import count_plan_tokens
 from leaderboard.protocols import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, PROTOCOLS
 
-
-def _sentences(plan: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", plan.strip()) if s.strip()]
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-PLAN_STYLES: dict[str, Callable[[str, str], str]] = {
-    "one_line": lambda plan, goal: " ".join(_sentences(plan)),
-    "numbered": lambda plan, goal: "\n".join(
-        f"{i}. {s}" for i, s in enumerate(_sentences(plan), 1)
-    ),
-    "checklist": lambda plan, goal: "\n".join(f"- [ ] {s}" for s in _sentences(plan)),
-    "bullets": lambda plan, goal: "\n".join(f"* {s}" for s in _sentences(plan)),
-    "goal_then_steps": lambda plan, goal: f"Goal: {goal}.\nSteps: {' '.join(_sentences(plan))}",
-    "reason_then_steps": lambda plan, goal: (
-        f"Reason: the next achievement to work on is {goal}.\nThen: {' '.join(_sentences(plan))}"
-    ),
-    "first_person": lambda plan, goal: (
-        "I will " + " Then I will ".join(_lower_first(s) for s in _sentences(plan))
-    ),
-    "terse": lambda plan, goal: (
-        f"{goal} -> " + "; ".join(s.rstrip(".").lower() for s in _sentences(plan))
-    ),
-}
 SCHEDULES = ("every", "dynamic", "always", "never")
 PLAN_SOURCES = ("expert", "hindsight")
 ACTORS = ("expert", "executor")  # besides sb3:POLICY
@@ -258,11 +231,6 @@ def data_command(config: DataConfig) -> str:
 
 # what a dataset's command always states, defaults or not (its size and where it comes from)
 DATA_COMMAND_ALWAYS = ("trajectories", "max_steps", "seed", "first_env_seed", "schedule_weights")
-
-
-def goal_text(subgoal: str) -> str:
-    """A subgoal as samples and plans write it ("collect_wood" -> "collect wood")."""
-    return subgoal.replace("_", " ")
 
 
 def plans_dynamically(decision, hurt: bool, step: int) -> bool:

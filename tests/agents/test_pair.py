@@ -195,3 +195,29 @@ def test_the_steering_experiment_writes_results_a_plot_and_a_report(tmp_path):
     command = re.search(r"`(dynplan replay [^`]+)`", report).group(1)
     assert main([*shlex.split(command)[1:], "--out", str(tmp_path / "typical.html")]) == 0
     assert "plans:" in (tmp_path / "typical.html").read_text()
+
+
+def test_the_experts_plans_in_the_datas_words():
+    """`expert:STYLE` hands in the same plans as `expert`, written as the data writes them."""
+    from agents.plan_styles import styled
+
+    env = gym.make(dynplan_gym.CRAFTER_ENV_ID, length=40)
+    raw, written = make_planner("expert"), make_planner("expert:goal_then_steps")
+    raw.reset(1)
+    written.reset(1)
+    obs, info = env.reset(seed=3)
+    plans = []
+    for _ in range(40):
+        infos = [{**info, "slot": 0}]
+        plain, styled_plan = raw.act([obs], infos)[0].plan, written.act([obs], infos)[0].plan
+        assert bool(plain) == bool(styled_plan)  # the same moments
+        if plain:
+            subgoal, _, sentences = plain.partition(": ")
+            assert styled_plan == styled(sentences, subgoal, "goal_then_steps")
+            assert styled_plan.startswith(f"Goal: {subgoal.replace('_', ' ')}.")
+            plans.append(styled_plan)
+        obs, _, _, _, info = env.step({"action": 0, "plan": plain})
+    assert plans
+    assert make_pair("expert:terse", "expert").name == "expert:terse > expert"
+    with pytest.raises(ValueError, match="unknown plan style 'nope'"):
+        make_planner("expert:nope")
