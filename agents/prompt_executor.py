@@ -63,11 +63,9 @@ class _PromptPolicy(Policy):
 
 
 STATIONS = ("table", "furnace")  # placed once: done while one stands beside the player
-# what each material is collected from, and the tools that needs (crafter's rules)
-SOURCES = {
-    item: (source, dict(rule["require"]))
-    for source, rule in constants.collect.items()
-    for item in rule["receive"]
+# the tools collecting each material requires (crafter's rules)
+TOOLS_TO_COLLECT = {
+    item: dict(rule["require"]) for rule in constants.collect.values() for item in rule["receive"]
 }
 PREREQUISITE_DEPTH = 3  # stone pickaxe -> stone -> wood pickaxe -> wood at most
 
@@ -90,8 +88,8 @@ def prerequisite(subgoal: str, inventory: dict[str, int]) -> str | None:
     if kind in ("make", "place") and thing in getattr(constants, kind):
         lacking = [m for m, n in needs(kind, thing).items() if inventory.get(m, 0) < n]
         return f"collect_{lacking[0]}" if lacking else None
-    if kind == "collect" and thing in SOURCES:
-        tools = [t for t, n in SOURCES[thing][1].items() if inventory.get(t, 0) < n]
+    if kind == "collect" and thing in TOOLS_TO_COLLECT:
+        tools = [t for t, n in TOOLS_TO_COLLECT[thing].items() if inventory.get(t, 0) < n]
         return f"make_{tools[0]}" if tools else None
     return None
 

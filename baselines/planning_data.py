@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.parser import PLAN_CLOSE, PLAN_OPEN
-from agents.plan_styles import PLAN_STYLES, goal_text
+from agents.plan_styles import PLAN_STYLES, goal_text, styled
 from agents.prompt_executor import PromptExecutor
 from agents.prompts import EpisodeMemory, PromptBuilder, PromptConfig, answer_text
 from agents.strategy import PlanMode, Strategy
@@ -275,7 +275,7 @@ def expert_answer(decision, plan_now: bool, style: str, family: str) -> tuple[st
     now, then the action, as the agent's parser reads it."""
     plan = ""
     if plan_now:
-        plan = PLAN_STYLES[style](decision.meta["plan"], goal_text(decision.meta["subgoal"]))
+        plan = styled(decision.meta["plan"], decision.meta["subgoal"], style)
     answer = answer_text(decision.action, family)
     if plan:
         answer = f"{PLAN_OPEN}\n{plan}\n{PLAN_CLOSE}\n{answer}"

@@ -314,9 +314,10 @@ class PPOTrainer:
     def _start_episodes(self) -> None:
         """Every env starts an episode, on the seeds after those already played."""
         self.agent.reset(self.config.num_envs)
-        first = self.config.first_env_seed + self.state["next_seed"]
+        self.seeds_before = self.state["next_seed"]  # played in earlier runs of this one
+        first = self.config.first_env_seed + self.seeds_before
         self.lockstep = Lockstep(self.envs, itertools.count(first))
-        self.state["next_seed"] += self.lockstep.started
+        self.state["next_seed"] = self.seeds_before + self.lockstep.started
         self.episode = [{"return": 0.0, "length": 0} for _ in self.envs]
 
     def rollout(self) -> tuple[list[dict], dict]:
@@ -357,7 +358,7 @@ class PPOTrainer:
                     finished.append({**record, "progression": progression(info["achievements"])})
                     self.episode[slot] = {"return": 0.0, "length": 0}
                     self.lockstep.end(slot)  # the next seed starts in the slot
-                    self.state["next_seed"] += 1
+                    self.state["next_seed"] = self.seeds_before + self.lockstep.started
         steps = len(transitions)
         self.state["env_steps"] += steps
         stats = {

@@ -86,14 +86,14 @@ def agent_spec(args: argparse.Namespace, parsed, prompt: dict | None, gate: dict
     if args.actor:
         spec = describe_pair(args.planner or "none", args.actor, **options)
     else:
-        spec = describe(args.agent, gate=gate, **options)
+        spec = describe(parsed or args.agent, gate=gate, **options)
+    changes = {}
     plans = plan_name(args.plans) if args.plans and args.plans != "-" else args.plans
     if plans:
-        spec = spec.model_copy(update={"name": f"{spec.name}+plans:{plans}"})
-        spec.plans_file = args.plans
+        changes = {"name": f"{spec.name}+plans:{plans}", "plans_file": args.plans}
     if args.name:
-        spec.name = args.name
-    return spec
+        changes["name"] = args.name
+    return type(spec).model_validate({**spec.model_dump(), **changes})  # checks the new name
 
 
 def _weights(args: argparse.Namespace, parsed) -> str | None:
@@ -120,6 +120,13 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"dynplan eval: --num-envs must be >= 1, got {args.num_envs}")
     if args.workers < 1:
         raise SystemExit(f"dynplan eval: --workers must be >= 1, got {args.workers}")
+    from leaderboard.schema import AGENT_NAME_LENGTH
+
+    if args.name is not None and not 1 <= len(args.name) <= AGENT_NAME_LENGTH:
+        raise SystemExit(
+            f"dynplan eval: --name must be 1 to {AGENT_NAME_LENGTH} characters, "
+            f"got {len(args.name)}"
+        )
     if args.resume and not args.out:
         raise SystemExit("dynplan eval: --resume needs --out (the run directory to continue)")
     if args.resume and not (Path(args.out) / RUN).is_file():

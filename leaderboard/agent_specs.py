@@ -32,7 +32,7 @@ def describe(
     with an LLM's `prompt` config or a gate's latency and noise (`gate`); `name` replaces the
     default board name."""
     parsed = parse_spec(spec) if isinstance(spec, str) else spec
-    fields: dict[str, Any] = {"name": spec if isinstance(spec, str) else parsed.kind}
+    fields: dict[str, Any] = {"name": parsed.text or parsed.kind}
     if parsed.kind == "gate":
         which = parsed.target
         scheduled = parsed.scheduled_gate

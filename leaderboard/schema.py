@@ -91,10 +91,13 @@ class EpisodeRecord(BaseModel):
         return self
 
 
+AGENT_NAME_LENGTH = 80  # the longest name a board row shows
+
+
 class AgentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=AGENT_NAME_LENGTH)
     kind: str  # random, llm, expert, ...
     strategy: str | None = None
     backend: str | None = None

@@ -18,6 +18,10 @@ MISTAKES = {
     "an unknown strategy": (["eval", "--agent", "llm:sometimes"], "unknown planning strategy"),
     "an unknown protocol": (["eval", "--agent", "random", "--protocol", "nope"], "'nope'"),
     "no envs": (["eval", "--agent", "random", "--num-envs", "0"], "--num-envs must be >= 1"),
+    "a name too long for the board": (
+        ["eval", "--agent", "random", "--name", "x" * 81],
+        "--name must be 1 to 80 characters, got 81",
+    ),
     "a missing model": (
         ["eval", "--agent", "llm:never", "--model", "/nonexistent"],
         "unknown model '/nonexistent'",
